@@ -1,0 +1,92 @@
+//! The command line: argument definitions and dispatch to the pipeline's commands.
+
+mod diagnose;
+mod rules;
+
+use std::io::{IsTerminal as _, Write as _};
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::error::Error;
+use crate::report::Style;
+
+/// Diagnose failed CI jobs from their logs and plan their recovery under a versioned policy.
+#[derive(Debug, Parser)]
+#[command(name = "recovery-agent", version, about, propagate_version = true, max_term_width = 100)]
+pub(crate) struct Cli {
+    /// When to colour text output.
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Options that choose the configuration and the rule packs.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct RuleArgs {
+    /// Config file [default: .github/recovery-agent.toml when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// An extra rule pack (repeatable), loaded after the built-in packs and the config's.
+    #[arg(long = "rules", value_name = "FILE")]
+    pub(crate) rules: Vec<PathBuf>,
+    /// Do not load the built-in rule packs.
+    #[arg(long)]
+    pub(crate) no_builtin_rules: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Diagnose local logs and print the cause and a ranked recovery plan for each job.
+    Diagnose(diagnose::DiagnoseArgs),
+    /// Inspect and check rule packs.
+    Rules {
+        #[command(subcommand)]
+        command: rules::RulesCommand,
+    },
+    /// Print the JSON Schema of the report.
+    Schema,
+}
+
+impl Cli {
+    fn style(&self) -> Style {
+        let color = match self.color {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        };
+        Style { color }
+    }
+
+    /// Runs the command and returns its exit code.
+    pub(crate) fn run(self) -> Result<u8, Error> {
+        let style = self.style();
+        match self.command {
+            Command::Diagnose(args) => diagnose::run(&args, style),
+            Command::Rules { command } => rules::run(command),
+            Command::Schema => {
+                let mut text = serde_json::to_string_pretty(&crate::report::schema()).map_err(crate::report::ReportError::Json)?;
+                text.push('\n');
+                emit(&text)?;
+                Ok(crate::exit::OK)
+            }
+        }
+    }
+}
+
+/// Writes to standard output; a closed pipe (`| head`) is not an error.
+pub(crate) fn emit(text: &str) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Stdout(e)),
+        _ => Ok(()),
+    }
+}

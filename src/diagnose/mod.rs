@@ -1,0 +1,340 @@
+//! Diagnose: match the rule library against a job's log and name the cause, with evidence.
+
+mod examples;
+mod fallback;
+mod fingerprint;
+mod prefilter;
+mod scan;
+pub(crate) mod score;
+
+pub(crate) use examples::check_examples;
+pub(crate) use fingerprint::VERSION as FINGERPRINT_VERSION;
+pub(crate) use score::Factors;
+
+use crate::ingest::{self, IngestError, JobLog, LogInput};
+use crate::redact::redact;
+use crate::rules::{Library, Rule, Scope};
+use crate::taxonomy::{Action, Category};
+
+/// Why the rule library could not be turned into a matcher.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum DiagnoseError {
+    #[error("the rule library is too large to compile into one matcher")]
+    RuleSet(#[source] aho_corasick::BuildError),
+}
+
+/// Longest capture value put into a remediation step.
+const MAX_CAPTURE_IN_STEP: usize = 200;
+/// Evidence lines reported per diagnosis, and alternatives.
+const MAX_EVIDENCE: usize = 5;
+const MAX_ALTERNATIVES: usize = 3;
+/// Caches named by `Cache restored from key: …` lines, kept for a cache reset.
+const MAX_CACHE_KEYS: usize = 8;
+
+/// A log line shown as evidence, with its surroundings.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Evidence {
+    pub(crate) line: u64,
+    pub(crate) step: Option<String>,
+    pub(crate) text: String,
+    /// The rule that matched this line (`None` for the error-line locator's pick).
+    pub(crate) rule_id: Option<String>,
+    pub(crate) context: Vec<(u64, String)>,
+}
+
+/// Another cause that also matched, less convincingly.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Alternative {
+    pub(crate) category: Category,
+    pub(crate) rule_id: String,
+    pub(crate) confidence: f64,
+    pub(crate) line: u64,
+}
+
+/// The rule that decided a diagnosis.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Decider {
+    pub(crate) id: String,
+    pub(crate) pack: String,
+    pub(crate) title: String,
+}
+
+/// Why one job failed, how sure we are, and what it permits.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Diagnosis {
+    pub(crate) category: Category,
+    pub(crate) rule: Option<Decider>,
+    pub(crate) confidence: f64,
+    pub(crate) factors: Option<Factors>,
+    pub(crate) fingerprint: String,
+    pub(crate) captures: Vec<(String, String)>,
+    pub(crate) evidence: Vec<Evidence>,
+    pub(crate) alternatives: Vec<Alternative>,
+    /// The rule's remediation with its captures filled in.
+    pub(crate) remediation: Vec<String>,
+    /// The recovery actions this cause permits.
+    pub(crate) actions: Vec<Action>,
+    /// Caches the job restored (`Cache restored from key: …`), for a state reset.
+    pub(crate) cache_keys: Vec<String>,
+}
+
+/// The rule library, compiled for scanning.
+#[derive(Debug)]
+pub(crate) struct Engine<'l> {
+    library: &'l Library,
+    matcher: scan::Matcher,
+}
+
+impl<'l> Engine<'l> {
+    pub(crate) fn new(library: &'l Library) -> Result<Self, DiagnoseError> {
+        Ok(Self { library, matcher: scan::Matcher::new(library).map_err(DiagnoseError::RuleSet)? })
+    }
+
+    /// Reads one job's log and diagnoses it, in a single streaming pass.
+    pub(crate) fn diagnose(&self, input: LogInput) -> Result<(JobLog, Diagnosis), IngestError> {
+        let mut scanner = scan::Scanner::new(self.library, &self.matcher);
+        let mut locator = fallback::Locator::default();
+        let mut cache_keys = Vec::new();
+        let job = ingest::read(input, &mut |line| {
+            scanner.observe(line);
+            locator.observe(line);
+            if let Some(key) = line.text.strip_prefix("Cache restored from key: ")
+                && cache_keys.len() < MAX_CACHE_KEYS
+                && !cache_keys.iter().any(|k| k == key.trim())
+            {
+                cache_keys.push(key.trim().to_owned());
+            }
+        })?;
+        let diagnosis = decide(&self.library.rules, &scanner.hits, &locator, &job, cache_keys);
+        Ok((job, diagnosis))
+    }
+}
+
+/// A rule's best hit and what it scores.
+struct Candidate<'a> {
+    rule_index: usize,
+    rule: &'a Rule,
+    hit: &'a scan::Hit,
+    placement: f64,
+    score: f64,
+}
+
+/// Step rules matched against the first failed step's name and the command its marker names. Each
+/// hit is placed on the locator's best line in that step, or on the step's first line.
+fn step_hits(rules: &[Rule], job: &JobLog, locator: &fallback::Locator) -> Vec<(usize, scan::Hit)> {
+    let Some(index) = job.first_failed_step() else { return Vec::new() };
+    let Some(step) = job.steps.get(index) else { return Vec::new() };
+    let names: Vec<&str> = std::iter::once(step.name.as_str()).chain(step.command.as_deref()).collect();
+    let pick = locator.pick(Some(index)).filter(|c| c.step == Some(index) && c.score >= 2);
+    rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.scope == Scope::FailedStep)
+        .filter_map(|(i, rule)| {
+            let caps = names.iter().find_map(|n| rule.match_line(n))?;
+            let captures = rule
+                .pattern
+                .capture_names()
+                .flatten()
+                .filter_map(|n| Some((n.to_owned(), caps.name(n)?.as_str().to_owned())))
+                .collect();
+            let hit = match pick {
+                Some(c) => scan::Hit::placed(c.line, Some(index), &c.text, captures),
+                None => scan::Hit::placed(step.start_line, Some(index), &step.name, captures),
+            };
+            Some((i, hit))
+        })
+        .collect()
+}
+
+fn best_hit<'a>(rule_index: usize, rule: &'a Rule, hits: &'a scan::RuleHits, job: &JobLog) -> Option<Candidate<'a>> {
+    hits.hits()
+        .map(|hit| (hit, score::placement(hit.line, hit.step, job)))
+        .fold(None, |best: Option<(&scan::Hit, f64)>, (hit, p)| match best {
+            Some((b, bp)) if bp > p || (bp == p && b.line <= hit.line) => Some((b, bp)),
+            _ => Some((hit, p)),
+        })
+        .map(|(hit, placement)| Candidate { rule_index, rule, hit, placement, score: rule.confidence * placement })
+}
+
+/// Picks the cause among the rules that matched, or falls back to the error-line locator.
+fn decide(
+    rules: &[Rule],
+    hits: &[scan::RuleHits],
+    locator: &fallback::Locator,
+    job: &JobLog,
+    cache_keys: Vec<String>,
+) -> Diagnosis {
+    let placed = step_hits(rules, job, locator);
+    let mut candidates: Vec<Candidate<'_>> = rules
+        .iter()
+        .zip(hits)
+        .enumerate()
+        .filter_map(|(i, (rule, h))| best_hit(i, rule, h, job))
+        .collect();
+    candidates.extend(placed.iter().filter_map(|(i, hit)| {
+        let rule = rules.get(*i)?;
+        let placement = score::placement(hit.line, hit.step, job);
+        Some(Candidate { rule_index: *i, rule, hit, placement, score: rule.confidence * placement })
+    }));
+    // Highest score first; ties go to the earlier line (the earlier cause), then to rule order.
+    candidates.sort_by(|a, b| {
+        b.score.total_cmp(&a.score).then(a.hit.line.cmp(&b.hit.line)).then(a.rule_index.cmp(&b.rule_index))
+    });
+    let outcome_factor = score::outcome(job.outcome);
+    let Some(primary) = candidates.first() else {
+        return unknown(locator, job, cache_keys);
+    };
+    let rule = primary.rule;
+    let same: Vec<&Candidate<'_>> = candidates.iter().skip(1).filter(|c| c.rule.category == rule.category).collect();
+    let in_failed_steps = same.iter().filter(|c| c.placement >= 0.9).count();
+    let rival = candidates.iter().find(|c| c.rule.category != rule.category).map_or(0.0, |c| c.score);
+    let factors = Factors {
+        strength: rule.confidence,
+        placement: primary.placement,
+        support: score::support(in_failed_steps),
+        margin: score::margin(primary.score, rival),
+        outcome: outcome_factor,
+    };
+
+    let mut evidence = Vec::new();
+    let mut primary_hits: Vec<&scan::Hit> = match rule.scope {
+        Scope::Line => hits.get(primary.rule_index).map(|h| h.hits().collect()).unwrap_or_default(),
+        Scope::FailedStep => vec![primary.hit],
+    };
+    primary_hits.sort_by(|a, b| {
+        let (pa, pb) = (score::placement(a.line, a.step, job), score::placement(b.line, b.step, job));
+        pb.total_cmp(&pa).then(a.line.cmp(&b.line))
+    });
+    for hit in primary_hits.iter().take(3) {
+        evidence.push(to_evidence(hit, &rule.id, job));
+        if let Some((line, text)) = &hit.partner {
+            evidence.push(Evidence {
+                line: *line,
+                step: step_name(job, hit.step),
+                text: redact(text).into_owned(),
+                rule_id: Some(rule.id.clone()),
+                context: Vec::new(),
+            });
+        }
+    }
+    for c in same.iter().filter(|c| c.placement >= 0.9) {
+        evidence.push(to_evidence(c.hit, &c.rule.id, job));
+    }
+    evidence.truncate(MAX_EVIDENCE);
+
+    let captures: Vec<(String, String)> =
+        primary.hit.captures.iter().map(|(n, v)| (n.clone(), redact(v).into_owned())).collect();
+    let identifying: Vec<(String, String)> = if rule.fingerprint.is_empty() {
+        vec![("line".to_owned(), primary.hit.text.clone())]
+    } else {
+        captures.iter().filter(|(n, _)| rule.fingerprint.contains(n)).cloned().collect()
+    };
+    let mut seen = vec![rule.category];
+    let alternatives = candidates
+        .iter()
+        .skip(1)
+        .filter(|c| {
+            let new = !seen.contains(&c.rule.category);
+            seen.push(c.rule.category);
+            new
+        })
+        .take(MAX_ALTERNATIVES)
+        .map(|c| Alternative {
+            category: c.rule.category,
+            rule_id: c.rule.id.clone(),
+            confidence: score::round2(c.score * outcome_factor),
+            line: c.hit.line,
+        })
+        .collect();
+    Diagnosis {
+        category: rule.category,
+        rule: Some(Decider { id: rule.id.clone(), pack: rule.pack.clone(), title: rule.title.clone() }),
+        confidence: factors.confidence(),
+        factors: Some(factors),
+        fingerprint: fingerprint::fingerprint(&rule.id, &identifying),
+        remediation: rule.remediation.iter().map(|step| fill(step, &captures)).collect(),
+        captures,
+        evidence,
+        alternatives,
+        actions: rule.actions.clone(),
+        cache_keys,
+    }
+}
+
+fn unknown(locator: &fallback::Locator, job: &JobLog, cache_keys: Vec<String>) -> Diagnosis {
+    let pick = if job.outcome == ingest::Outcome::Passed { None } else { locator.pick(job.first_failed_step()) };
+    let evidence: Vec<Evidence> = pick
+        .map(|c| Evidence {
+            line: c.line,
+            step: step_name(job, c.step),
+            text: redact(&c.text).into_owned(),
+            rule_id: None,
+            context: Vec::new(),
+        })
+        .into_iter()
+        .collect();
+    let identifying: Vec<(String, String)> =
+        pick.map(|c| vec![("line".to_owned(), c.text.clone())]).unwrap_or_default();
+    Diagnosis {
+        category: Category::Unknown,
+        rule: None,
+        confidence: 0.0,
+        factors: None,
+        fingerprint: fingerprint::fingerprint("unknown", &identifying),
+        captures: Vec::new(),
+        evidence,
+        alternatives: Vec::new(),
+        remediation: Vec::new(),
+        actions: Category::Unknown.default_actions().to_vec(),
+        cache_keys,
+    }
+}
+
+fn step_name(job: &JobLog, step: Option<usize>) -> Option<String> {
+    step.and_then(|s| job.steps.get(s)).map(|s| s.name.clone())
+}
+
+fn to_evidence(hit: &scan::Hit, rule_id: &str, job: &JobLog) -> Evidence {
+    let context = hit
+        .before
+        .iter()
+        .chain(&hit.after)
+        .map(|(n, text)| (*n, redact(text).into_owned()))
+        .collect();
+    Evidence {
+        line: hit.line,
+        step: step_name(job, hit.step),
+        text: redact(&hit.text).into_owned(),
+        rule_id: Some(rule_id.to_owned()),
+        context,
+    }
+}
+
+/// Fills `{name}` placeholders with capture values, made safe to sit inside Markdown code spans.
+fn fill(step: &str, captures: &[(String, String)]) -> String {
+    let mut out = step.to_owned();
+    for (name, value) in captures {
+        let clean: String =
+            value.chars().filter(|c| *c != '`' && !c.is_control()).take(MAX_CAPTURE_IN_STEP).collect();
+        out = out.replace(&format!("{{{name}}}"), &clean);
+    }
+    if out.contains('{') {
+        for name in crate::rules::placeholders(step) {
+            out = out.replace(&format!("{{{name}}}"), &format!("<{name}>"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fill_substitutes_and_sanitises_captures() {
+        let caps = [("pkg".to_owned(), "left`pad\n".to_owned())];
+        assert_eq!(fill("bump `{pkg}`", &caps), "bump `leftpad`");
+        assert_eq!(fill("bump `{other}`", &caps), "bump `<other>`");
+    }
+}

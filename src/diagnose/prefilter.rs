@@ -1,0 +1,246 @@
+//! Literal prefilter: find the rules a line could match with one multi-literal pass, before any regex.
+//!
+//! Every pattern is parsed, and a set of literals is extracted such that any match of the pattern
+//! contains at least one of them (ASCII case folded, so the test is a superset of the regex's). One
+//! Aho-Corasick automaton over all those literals tells, per line, which patterns are worth running.
+//! Patterns with no usable literal (shorter than `MIN_LITERAL` bytes) are candidates on every line.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+/// A literal shorter than this hits too many lines to be worth prefiltering on.
+const MIN_LITERAL: usize = 3;
+/// An alternation with more literals than this is not worth prefiltering on.
+const MAX_ALTERNATIVES: usize = 32;
+
+/// The patterns' literals, compiled for one pass per line.
+#[derive(Debug)]
+pub(crate) struct Prefilter {
+    automaton: Option<AhoCorasick>,
+    /// Literal index → the patterns that need it.
+    owners: Vec<Vec<usize>>,
+    /// Patterns without a usable literal: candidates on every line.
+    always: Vec<usize>,
+    /// Per-pattern stamp of the last line it was listed for, to list each pattern once per line.
+    patterns: usize,
+}
+
+/// Reusable per-scan state, so the hot loop does not allocate.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    stamps: Vec<u64>,
+    line: u64,
+    pub(crate) candidates: Vec<usize>,
+}
+
+impl Prefilter {
+    /// Builds the prefilter over `patterns` (already known to be valid regexes).
+    pub(crate) fn new(patterns: &[&str]) -> Result<Self, aho_corasick::BuildError> {
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut owners: Vec<Vec<usize>> = Vec::new();
+        let mut always = Vec::new();
+        for (index, pattern) in patterns.iter().enumerate() {
+            match required_literals(pattern) {
+                Some(set) => {
+                    for lit in set {
+                        match literals.iter().position(|l| *l == lit) {
+                            Some(at) => owners.get_mut(at).into_iter().for_each(|o| o.push(index)),
+                            None => {
+                                literals.push(lit);
+                                owners.push(vec![index]);
+                            }
+                        }
+                    }
+                }
+                None => always.push(index),
+            }
+        }
+        let automaton = if literals.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(&literals)?,
+            )
+        };
+        Ok(Self { automaton, owners, always, patterns: patterns.len() })
+    }
+
+    /// Fills `scratch.candidates` with the patterns `line` could match, in ascending order.
+    pub(crate) fn candidates(&self, line: &str, scratch: &mut Scratch) {
+        if scratch.stamps.len() != self.patterns {
+            scratch.stamps = vec![0; self.patterns];
+        }
+        scratch.line += 1;
+        let stamp = scratch.line;
+        scratch.candidates.clear();
+        scratch.candidates.extend_from_slice(&self.always);
+        if let Some(ac) = &self.automaton {
+            for m in ac.find_overlapping_iter(line) {
+                for &p in self.owners.get(m.pattern().as_usize()).map_or(&[][..], Vec::as_slice) {
+                    if let Some(s) = scratch.stamps.get_mut(p)
+                        && *s != stamp
+                    {
+                        *s = stamp;
+                        scratch.candidates.push(p);
+                    }
+                }
+            }
+        }
+        scratch.candidates.sort_unstable();
+        scratch.candidates.dedup();
+    }
+
+    /// How many patterns are checked on every line (no usable literal).
+    #[cfg(test)]
+    pub(crate) fn unfiltered(&self) -> usize {
+        self.always.len()
+    }
+}
+
+/// Literals (ASCII-lowercased) of which every match of `pattern` contains at least one, or `None`
+/// when no set of useful literals is required.
+pub(crate) fn required_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    let hir = regex_syntax::parse(pattern).ok()?;
+    let set = required(&hir)?;
+    (set.iter().all(|l| l.len() >= MIN_LITERAL)).then_some(set)
+}
+
+/// The single character a class stands for, ASCII case folded: `[a]`, `[Aa]`. Anything wider is not one.
+fn class_char(class: &Class) -> Option<Vec<u8>> {
+    let chars: Vec<char> = match class {
+        Class::Unicode(c) => {
+            let mut out = Vec::new();
+            for r in c.ranges() {
+                let (start, end) = (u32::from(r.start()), u32::from(r.end()));
+                if end - start > 1 || out.len() > 2 {
+                    return None;
+                }
+                out.extend((start..=end).filter_map(char::from_u32));
+            }
+            out
+        }
+        Class::Bytes(c) => {
+            let mut out = Vec::new();
+            for r in c.ranges() {
+                if r.end() - r.start() > 1 || out.len() > 2 {
+                    return None;
+                }
+                out.extend((r.start()..=r.end()).map(char::from));
+            }
+            out
+        }
+    };
+    match chars.as_slice() {
+        [c] => Some(c.to_ascii_lowercase().to_string().into_bytes()),
+        [a, b] if a.is_ascii_alphabetic() && a.to_ascii_lowercase() == b.to_ascii_lowercase() => {
+            Some(vec![a.to_ascii_lowercase() as u8])
+        }
+        _ => None,
+    }
+}
+
+fn better(a: &[Vec<u8>], b: &[Vec<u8>]) -> bool {
+    let shortest = |s: &[Vec<u8>]| s.iter().map(Vec::len).min().unwrap_or(0);
+    (shortest(a), std::cmp::Reverse(a.len())) > (shortest(b), std::cmp::Reverse(b.len()))
+}
+
+fn required(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    match hir.kind() {
+        HirKind::Literal(lit) => Some(vec![lit.0.to_ascii_lowercase()]),
+        HirKind::Class(class) => class_char(class).map(|c| vec![c]),
+        HirKind::Capture(cap) => required(&cap.sub),
+        HirKind::Repetition(rep) if rep.min >= 1 => required(&rep.sub),
+        HirKind::Concat(children) => {
+            // Runs of adjacent literal characters join into one longer literal; the best run or
+            // child requirement wins.
+            let mut best: Option<Vec<Vec<u8>>> = None;
+            let mut run: Vec<u8> = Vec::new();
+            let consider = |cand: Vec<Vec<u8>>, best: &mut Option<Vec<Vec<u8>>>| {
+                if best.as_ref().is_none_or(|b| better(&cand, b)) {
+                    *best = Some(cand);
+                }
+            };
+            for child in children {
+                let piece = match child.kind() {
+                    HirKind::Literal(lit) => Some(lit.0.to_ascii_lowercase()),
+                    HirKind::Class(class) => class_char(class),
+                    _ => None,
+                };
+                match piece {
+                    Some(bytes) => run.extend(bytes),
+                    None => {
+                        if !run.is_empty() {
+                            consider(vec![std::mem::take(&mut run)], &mut best);
+                        }
+                        if let Some(set) = required(child) {
+                            consider(set, &mut best);
+                        }
+                    }
+                }
+            }
+            if !run.is_empty() {
+                consider(vec![run], &mut best);
+            }
+            best
+        }
+        HirKind::Alternation(branches) => {
+            let mut all = Vec::new();
+            for branch in branches {
+                all.extend(required(branch)?);
+                if all.len() > MAX_ALTERNATIVES {
+                    return None;
+                }
+            }
+            all.sort();
+            all.dedup();
+            Some(all)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extracts_required_literals() {
+        #[track_caller]
+        fn case(pattern: &str, expected: Option<&[&str]>) {
+            let got = required_literals(pattern).map(|set| {
+                set.into_iter().map(|l| String::from_utf8(l).unwrap()).collect::<Vec<_>>()
+            });
+            let expected = expected.map(|e| e.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>());
+            assert_eq!(got, expected, "{pattern}");
+        }
+        case("No space left on device", Some(&["no space left on device"]));
+        case(r"npm (?:ERR!|error) code ERESOLVE", Some(&[" code eresolve"]));
+        case(r"(?i)fatal: unable to access", Some(&["fatal: unable to acce"]));
+        case(r"(?:ECONNRESET|ETIMEDOUT)", Some(&["econnreset", "etimedout"]));
+        case(r"^\s*\d+ failed", Some(&[" failed"]));
+        case(r"error\[E(?P<code>\d{4})\]", Some(&["error[e"]));
+        case(r"^E\s+", None);
+        case(r"(?:foo|\d+)", None);
+        case(r"a.*b", None);
+    }
+
+    #[test]
+    fn candidates_are_a_superset_of_matches() {
+        let patterns = ["No space left", r"(?i)connection reset", r"^E\s+\w"];
+        let pf = Prefilter::new(&patterns).unwrap();
+        assert_eq!(pf.unfiltered(), 1);
+        let mut scratch = Scratch::default();
+        for (line, expected) in [
+            ("write: No space left on device", vec![0, 2]),
+            ("CONNECTION RESET by peer", vec![1, 2]),
+            ("E   assert 1 == 2", vec![2]),
+            ("nothing here", vec![2]),
+        ] {
+            pf.candidates(line, &mut scratch);
+            assert_eq!(scratch.candidates, expected, "{line}");
+        }
+    }
+}

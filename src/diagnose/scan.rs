@@ -1,0 +1,378 @@
+//! The scanning engine: one pass over a log, every rule at once, keeping only what evidence needs.
+
+use std::collections::VecDeque;
+
+use super::prefilter::{Prefilter, Scratch};
+use crate::ingest::Line;
+use crate::rules::{Direction, Library, Rule, Scope};
+
+/// Hits kept per rule: the first few and a window of the latest, so memory is bounded per rule.
+const FIRST_HITS: usize = 8;
+const RECENT_HITS: usize = 16;
+/// Context lines kept around each hit.
+pub(crate) const CONTEXT_BEFORE: usize = 3;
+pub(crate) const CONTEXT_AFTER: usize = 3;
+/// Longest text kept for an evidence line and for a context line (in bytes, cut at a char boundary).
+const MAX_HIT_TEXT: usize = 2000;
+const MAX_CONTEXT_TEXT: usize = 400;
+
+/// One line a rule matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Hit {
+    seq: u64,
+    pub(crate) line: u64,
+    pub(crate) step: Option<usize>,
+    pub(crate) text: String,
+    pub(crate) captures: Vec<(String, String)>,
+    /// For multi-line rules: the other line of the match (the `then` line after it, or the `after`
+    /// header before it).
+    pub(crate) partner: Option<(u64, String)>,
+    pub(crate) before: Vec<(u64, String)>,
+    pub(crate) after: Vec<(u64, String)>,
+}
+
+/// Everything one rule matched in one log.
+#[derive(Debug, Default)]
+pub(crate) struct RuleHits {
+    first: Vec<Hit>,
+    recent: VecDeque<Hit>,
+    /// A `then` rule's first half, waiting for its second within the window (last line allowed).
+    pending: Option<(Hit, u64)>,
+    /// An `after` rule's latest header line and its captures.
+    header: Option<(u64, String, Vec<(String, String)>)>,
+    pub(crate) count: u64,
+}
+
+impl Hit {
+    /// A hit that no line match produced: a step rule's, placed on the line that best shows the failure.
+    pub(crate) fn placed(line: u64, step: Option<usize>, text: &str, captures: Vec<(String, String)>) -> Self {
+        Self {
+            seq: 0,
+            line,
+            step,
+            text: cut(text, MAX_HIT_TEXT),
+            captures,
+            partner: None,
+            before: Vec::new(),
+            after: Vec::new(),
+        }
+    }
+}
+
+impl RuleHits {
+    /// The kept hits, in line order.
+    pub(crate) fn hits(&self) -> impl Iterator<Item = &Hit> {
+        self.first.iter().chain(self.recent.iter())
+    }
+
+    fn keep(&mut self, hit: Hit) {
+        self.count += 1;
+        if self.first.len() < FIRST_HITS {
+            self.first.push(hit);
+        } else {
+            if self.recent.len() == RECENT_HITS {
+                self.recent.pop_front();
+            }
+            self.recent.push_back(hit);
+        }
+    }
+
+    fn find_mut(&mut self, seq: u64) -> Option<&mut Hit> {
+        if let Some((hit, _)) = self.pending.as_mut().filter(|(h, _)| h.seq == seq) {
+            return Some(hit);
+        }
+        self.first.iter_mut().chain(self.recent.iter_mut()).find(|h| h.seq == seq)
+    }
+}
+
+/// Every rule pattern behind one literal prefilter, so each line is examined once for all rules and
+/// only the few rules whose literals it contains run their regex.
+#[derive(Debug)]
+pub(crate) struct Matcher {
+    prefilter: Prefilter,
+    /// Pattern index → (rule index, whether it is the rule's partner pattern (`then` or `after`)).
+    slots: Vec<(usize, bool)>,
+}
+
+impl Matcher {
+    pub(crate) fn new(library: &Library) -> Result<Self, aho_corasick::BuildError> {
+        let mut patterns = Vec::new();
+        let mut slots = Vec::new();
+        for (index, rule) in library.rules.iter().enumerate().filter(|(_, r)| r.scope == Scope::Line) {
+            patterns.push(rule.pattern_src.as_str());
+            slots.push((index, false));
+            if let Some(window) = &rule.window {
+                patterns.push(window.pattern.as_str());
+                slots.push((index, true));
+            }
+        }
+        Ok(Self { prefilter: Prefilter::new(&patterns)?, slots })
+    }
+}
+
+/// Scans one log, line by line.
+#[derive(Debug)]
+pub(crate) struct Scanner<'a> {
+    rules: &'a [Rule],
+    matcher: &'a Matcher,
+    pub(crate) hits: Vec<RuleHits>,
+    before: VecDeque<(u64, String)>,
+    /// Hits still collecting their after-context: (rule index, hit seq, lines still wanted).
+    awaiting: Vec<(usize, u64, usize)>,
+    seq: u64,
+    scratch: Scratch,
+}
+
+impl<'a> Scanner<'a> {
+    pub(crate) fn new(library: &'a Library, matcher: &'a Matcher) -> Self {
+        Self {
+            rules: &library.rules,
+            matcher,
+            hits: library.rules.iter().map(|_| RuleHits::default()).collect(),
+            before: VecDeque::with_capacity(CONTEXT_BEFORE + 1),
+            awaiting: Vec::new(),
+            seq: 0,
+            scratch: Scratch::default(),
+        }
+    }
+
+    pub(crate) fn observe(&mut self, line: &Line<'_>) {
+        self.feed_after_context(line);
+        self.matcher.prefilter.candidates(line.text, &mut self.scratch);
+        if !self.scratch.candidates.is_empty() {
+            // Candidates are only candidates: `start`, `complete` and `header` run the regexes. A line
+            // never pairs with itself: `then` partners are checked before a line starts a match, and
+            // `after` headers are recorded after it was matched.
+            let candidates = std::mem::take(&mut self.scratch.candidates);
+            let partner_rules: Vec<usize> = candidates
+                .iter()
+                .filter_map(|s| self.matcher.slots.get(*s))
+                .filter(|(_, partner)| *partner)
+                .map(|(rule, _)| *rule)
+                .collect();
+            for &rule in &partner_rules {
+                self.complete(rule, line);
+            }
+            for &slot in &candidates {
+                if let Some(&(rule, false)) = self.matcher.slots.get(slot) {
+                    self.start(rule, line);
+                }
+            }
+            for &rule in &partner_rules {
+                self.header(rule, line);
+            }
+            self.scratch.candidates = candidates;
+        }
+        if self.before.len() == CONTEXT_BEFORE {
+            self.before.pop_front();
+        }
+        self.before.push_back((line.number, cut(line.text, MAX_CONTEXT_TEXT)));
+    }
+
+    fn feed_after_context(&mut self, line: &Line<'_>) {
+        let hits = &mut self.hits;
+        self.awaiting.retain_mut(|(rule, seq, wanted)| {
+            let Some(hit) = hits.get_mut(*rule).and_then(|h| h.find_mut(*seq)) else { return false };
+            hit.after.push((line.number, cut(line.text, MAX_CONTEXT_TEXT)));
+            *wanted -= 1;
+            *wanted > 0
+        });
+    }
+
+    fn start(&mut self, index: usize, line: &Line<'_>) {
+        let Some(rule) = self.rules.get(index) else { return };
+        let Some(caps) = rule.match_line(line.text) else { return };
+        self.seq += 1;
+        let captures = rule
+            .pattern
+            .capture_names()
+            .flatten()
+            .filter_map(|name| Some((name.to_owned(), cut(caps.name(name)?.as_str(), MAX_CONTEXT_TEXT))))
+            .collect();
+        let mut hit = Hit {
+            seq: self.seq,
+            line: line.number,
+            step: line.step,
+            text: cut(line.text, MAX_HIT_TEXT),
+            captures,
+            partner: None,
+            before: self.before.iter().cloned().collect(),
+            after: Vec::new(),
+        };
+        let Some(state) = self.hits.get_mut(index) else { return };
+        match &rule.window {
+            Some(w) if w.direction == Direction::Then => {
+                state.pending = Some((hit, line.number + u64::from(w.within)));
+            }
+            Some(w) => {
+                // `after`: only a line that follows its header closely enough is a match.
+                let Some((at, text, captures)) = state.header.clone() else { return };
+                if line.number - at > u64::from(w.within) {
+                    return;
+                }
+                hit.partner = Some((at, text));
+                hit.captures.extend(captures);
+                state.keep(hit);
+            }
+            None => state.keep(hit),
+        }
+        self.awaiting.push((index, self.seq, CONTEXT_AFTER));
+    }
+
+    fn header(&mut self, index: usize, line: &Line<'_>) {
+        let (Some(rule), Some(state)) = (self.rules.get(index), self.hits.get_mut(index)) else { return };
+        let Some(w) = rule.window.as_ref().filter(|w| w.direction == Direction::After) else { return };
+        let Some(caps) = w.regex.captures(line.text) else { return };
+        let captures = w
+            .regex
+            .capture_names()
+            .flatten()
+            .filter_map(|name| Some((name.to_owned(), cut(caps.name(name)?.as_str(), MAX_CONTEXT_TEXT))))
+            .collect();
+        state.header = Some((line.number, cut(line.text, MAX_HIT_TEXT), captures));
+    }
+
+    fn complete(&mut self, index: usize, line: &Line<'_>) {
+        let (Some(rule), Some(state)) = (self.rules.get(index), self.hits.get_mut(index)) else { return };
+        let Some(then) = rule.window.as_ref().filter(|w| w.direction == Direction::Then) else { return };
+        let Some((_, deadline)) = &state.pending else { return };
+        if line.number > *deadline {
+            state.pending = None;
+            return;
+        }
+        let Some(caps) = then.regex.captures(line.text) else { return };
+        if let Some((mut hit, _)) = state.pending.take() {
+            for name in then.regex.capture_names().flatten() {
+                if let Some(value) = caps.name(name) {
+                    hit.captures.push((name.to_owned(), cut(value.as_str(), MAX_CONTEXT_TEXT)));
+                }
+            }
+            hit.partner = Some((line.number, cut(line.text, MAX_HIT_TEXT)));
+            state.keep(hit);
+        }
+    }
+}
+
+/// `text` cut to at most `max` bytes, on a character boundary, marked with `…` when cut.
+pub(crate) fn cut(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let end = (0..=max).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+    format!("{}…", text.get(..end).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PACK: &str = r#"
+[pack]
+name = "t"
+version = "1"
+
+[[rules]]
+id = "t-disk"
+category = "resource_exhaustion"
+title = "disk"
+pattern = 'No space left on (?P<what>\w+)'
+exclude = 'ignore me'
+confidence = 0.9
+
+[[rules]]
+id = "t-two"
+category = "compilation"
+title = "two lines"
+pattern = '^What went wrong:'
+then = { pattern = "Execution failed for task '(?P<task>[^']+)'", within = 2 }
+confidence = 0.8
+"#;
+
+    fn scan(lines: &[&str]) -> Vec<Vec<Hit>> {
+        let lib = Library::from_texts(&[("t.toml", PACK)]).unwrap();
+        let matcher = Matcher::new(&lib).unwrap();
+        let mut scanner = Scanner::new(&lib, &matcher);
+        for (i, text) in lines.iter().enumerate() {
+            scanner.observe(&Line { number: i as u64 + 1, text, step: None });
+        }
+        scanner.hits.iter().map(|h| h.hits().cloned().collect()).collect()
+    }
+
+    #[test]
+    fn records_hits_with_captures_and_context() {
+        let hits = scan(&["a", "b", "c", "d", "write: No space left on device", "e", "f", "g", "h"]);
+        let disk = &hits[0];
+        assert_eq!(disk.len(), 1);
+        assert_eq!(disk[0].line, 5);
+        assert_eq!(disk[0].captures, [("what".to_owned(), "device".to_owned())]);
+        let before: Vec<u64> = disk[0].before.iter().map(|(n, _)| *n).collect();
+        let after: Vec<u64> = disk[0].after.iter().map(|(n, _)| *n).collect();
+        assert_eq!((before, after), (vec![2, 3, 4], vec![6, 7, 8]));
+    }
+
+    #[test]
+    fn exclude_suppresses_a_match() {
+        assert!(scan(&["No space left on device, ignore me"])[0].is_empty());
+    }
+
+    #[test]
+    fn multi_line_rules_need_both_halves_within_the_window() {
+        let hits = scan(&["What went wrong:", "x", "Execution failed for task ':app:compileJava'"]);
+        assert_eq!(hits[1].len(), 1);
+        assert_eq!(hits[1][0].partner.as_ref().map(|(n, _)| *n), Some(3));
+        assert_eq!(hits[1][0].captures, [("task".to_owned(), ":app:compileJava".to_owned())]);
+        assert!(scan(&["What went wrong:", "x", "y", "Execution failed for task 'a'"])[1].is_empty());
+        assert!(scan(&["Execution failed for task 'a'", "What went wrong:"])[1].is_empty());
+    }
+
+    #[test]
+    fn after_rules_anchor_on_the_line_below_the_header() {
+        let pack = r#"
+[pack]
+name = "a"
+version = "1"
+
+[[rules]]
+id = "a-detail"
+category = "test_failure"
+title = "detail"
+pattern = '^\s+1\) (?P<test>.+)'
+after = { pattern = '^\s+\d+ failing$', within = 2 }
+confidence = 0.8
+"#;
+        let lib = Library::from_texts(&[("a.toml", pack)]).unwrap();
+        let matcher = Matcher::new(&lib).unwrap();
+        let run = |lines: &[&str]| {
+            let mut scanner = Scanner::new(&lib, &matcher);
+            for (i, text) in lines.iter().enumerate() {
+                scanner.observe(&Line { number: i as u64 + 1, text, step: None });
+            }
+            scanner.hits[0].hits().map(|h| (h.line, h.partner.as_ref().map(|(n, _)| *n))).collect::<Vec<_>>()
+        };
+        assert_eq!(run(&["  1) early mention", "  2 failing", "", "  1) the test"]), [(4, Some(2))]);
+        assert_eq!(run(&["  2 failing", "", "", "  1) too far"]), []);
+    }
+
+    #[test]
+    fn memory_per_rule_is_bounded() {
+        let lines: Vec<String> = (0..1000).map(|i| format!("{i}: No space left on device")).collect();
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let lib = Library::from_texts(&[("t.toml", PACK)]).unwrap();
+        let matcher = Matcher::new(&lib).unwrap();
+        let mut scanner = Scanner::new(&lib, &matcher);
+        for (i, text) in refs.iter().enumerate() {
+            scanner.observe(&Line { number: i as u64 + 1, text, step: None });
+        }
+        assert_eq!(scanner.hits[0].count, 1000);
+        let kept: Vec<u64> = scanner.hits[0].hits().map(|h| h.line).collect();
+        assert_eq!(kept.len(), FIRST_HITS + RECENT_HITS);
+        assert_eq!(kept[..2], [1, 2]);
+        assert_eq!(kept.last(), Some(&1000));
+    }
+
+    #[test]
+    fn cut_respects_char_boundaries() {
+        assert_eq!(cut("héllo", 2), "h…");
+        assert_eq!(cut("short", 10), "short");
+    }
+}

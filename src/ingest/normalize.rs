@@ -1,0 +1,205 @@
+//! Line normalisation: what a person sees in the log, without timestamps, ANSI escapes, BOMs or overwritten text.
+
+/// Reusable buffers that turn one raw line into its visible text.
+///
+/// Normalising never changes line numbering: one raw line in, one visible line out.
+#[derive(Debug, Default)]
+pub(crate) struct Normalizer {
+    text: String,
+    overwritten: Vec<String>,
+    segment: String,
+    timestamped: bool,
+}
+
+impl Normalizer {
+    /// Normalises `raw` (one line without its `\n`) and returns the visible text.
+    ///
+    /// Invalid UTF-8 is decoded lossily. A trailing `\r` (CRLF) is dropped. Text before a `\r` inside
+    /// the line was overwritten by a terminal progress display: the last non-blank segment is the
+    /// visible text, and the earlier ones stay available through [`Self::overwritten`] because CI
+    /// services hide markers there (Travis prints `travis_fold:end:x\r\x1b[0K` before the next line).
+    pub(crate) fn normalize(&mut self, raw: &[u8]) -> Normalized<'_> {
+        self.apply(raw);
+        Normalized { text: &self.text, overwritten: &self.overwritten, timestamped: self.timestamped }
+    }
+
+    fn apply(&mut self, raw: &[u8]) {
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let decoded = String::from_utf8_lossy(raw);
+        let mut line: &str = &decoded;
+        let without_bom;
+        if line.contains('\u{feff}') {
+            without_bom = line.replace('\u{feff}', "");
+            line = &without_bom;
+        }
+        let stripped = strip_timestamp(line);
+        self.timestamped = stripped.len() < line.len() && !line.starts_with('[');
+        line = stripped;
+
+        self.text.clear();
+        self.overwritten.clear();
+        if !line.contains('\r') {
+            strip_controls(line, &mut self.text);
+            return;
+        }
+        let mut visible: Option<String> = None;
+        for part in line.split('\r') {
+            self.segment.clear();
+            strip_controls(part, &mut self.segment);
+            if self.segment.trim().is_empty() {
+                continue;
+            }
+            if let Some(previous) = visible.replace(self.segment.clone()) {
+                self.overwritten.push(previous);
+            }
+        }
+        if let Some(v) = visible {
+            self.text = v;
+        }
+    }
+}
+
+/// One normalised line.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Normalized<'a> {
+    /// The visible text.
+    pub(crate) text: &'a str,
+    /// Segments that a later `\r` overwrote, oldest first.
+    pub(crate) overwritten: &'a [String],
+    /// Whether the raw line carried a GitHub Actions timestamp prefix.
+    pub(crate) timestamped: bool,
+}
+
+/// Strips a leading log timestamp: GitHub Actions' `2024-01-01T00:00:00.0000000Z ` and the bracketed
+/// `[task 2024-01-01T00:00:00.000Z] ` / `[2024-01-01T00:00:00.000Z] ` forms of Taskcluster and Jenkins.
+pub(crate) fn strip_timestamp(line: &str) -> &str {
+    if let Some(len) = iso_timestamp_len(line.as_bytes())
+        && line.as_bytes().get(len) == Some(&b' ')
+    {
+        return line.get(len + 1..).unwrap_or_default();
+    }
+    if let Some(inner) = line.strip_prefix('[')
+        && let Some(close) = inner.find("] ")
+    {
+        let bracket = inner.get(..close).unwrap_or_default();
+        // An optional source word (`task`, `taskcluster`), then the stamp.
+        let stamp = match bracket.split_once(' ') {
+            Some((word, rest)) if word.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-' || b == b'_') => rest,
+            _ => bracket,
+        };
+        if is_timestamp(stamp) {
+            return inner.get(close + 2..).unwrap_or_default();
+        }
+    }
+    line
+}
+
+/// A whole RFC 3339 UTC stamp, with `T` or a space between date and time (`2025-02-13 21:39:55.345Z`).
+fn is_timestamp(stamp: &str) -> bool {
+    let joined = stamp.replacen(' ', "T", 1);
+    let joined = if joined.ends_with('Z') { joined } else { joined + "Z" };
+    iso_timestamp_len(joined.as_bytes()) == Some(joined.len())
+}
+
+/// Length of an RFC 3339 UTC timestamp (`YYYY-MM-DDTHH:MM:SS[.fff…]Z`) at the start of `s`.
+fn iso_timestamp_len(s: &[u8]) -> Option<usize> {
+    const SHAPE: &[u8] = b"dddd-dd-ddTdd:dd:dd";
+    if s.len() < SHAPE.len() + 1 {
+        return None;
+    }
+    for (&want, &got) in SHAPE.iter().zip(s) {
+        let ok = if want == b'd' { got.is_ascii_digit() } else { got == want };
+        if !ok {
+            return None;
+        }
+    }
+    let mut at = SHAPE.len();
+    if s.get(at) == Some(&b'.') {
+        at += 1;
+        while s.get(at).is_some_and(u8::is_ascii_digit) {
+            at += 1;
+        }
+    }
+    (s.get(at) == Some(&b'Z')).then_some(at + 1)
+}
+
+/// Appends `s` to `out` without ANSI escape sequences and control characters (tabs are kept).
+pub(crate) fn strip_controls(s: &str, out: &mut String) {
+    if !s.bytes().any(|b| b < 0x20 && b != b'\t' || b == 0x7f) {
+        out.push_str(s);
+        return;
+    }
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => match chars.next() {
+                // CSI: parameters and intermediates, then one final byte in @..~
+                Some('[') => {
+                    while let Some(&n) = chars.peek() {
+                        chars.next();
+                        if ('@'..='~').contains(&n) {
+                            break;
+                        }
+                    }
+                }
+                // OSC: ends with BEL or ESC \
+                Some(']') => {
+                    while let Some(n) = chars.next() {
+                        if n == '\u{7}' || (n == '\u{1b}' && chars.next_if_eq(&'\\').is_some()) {
+                            break;
+                        }
+                    }
+                }
+                // Charset designations take one more character (`ESC ( B`).
+                Some('(' | ')' | '*' | '+') => {
+                    chars.next();
+                }
+                _ => {}
+            },
+            '\t' => out.push('\t'),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn case(raw: &[u8], expected: &str) {
+        let mut n = Normalizer::default();
+        assert_eq!(n.normalize(raw).text, expected);
+    }
+
+    #[test]
+    fn normalises_lines() {
+        case(b"2024-01-01T00:00:00.0000000Z ##[error]boom", "##[error]boom");
+        case("\u{feff}2024-01-01T00:00:00.0000000Z hello".as_bytes(), "hello");
+        case(b"2022-04-27T19:35:52.9961234Z line\r", "line");
+        case(b"\x1b[31;1mred\x1b[0m text", "red text");
+        case(b"\x1b]8;;http://x\x07link\x1b]8;;\x07", "link");
+        case(b"[task 2025-02-14T10:18:13.737Z] 10:18:13     INFO - x", "10:18:13     INFO - x");
+        case(
+            b"[taskcluster 2025-02-13 21:39:55.345Z] Task ID: abc",
+            "Task ID: abc",
+        );
+        case(b"[not a stamp] keep", "[not a stamp] keep");
+        case(b"2024-01-01 not iso", "2024-01-01 not iso");
+        case(b"bad \xff utf8", "bad \u{fffd} utf8");
+        case(b"nul\x00byte", "nulbyte");
+        case(b"tab\tkept", "tab\tkept");
+    }
+
+    #[test]
+    fn carriage_returns_keep_the_last_visible_segment() {
+        let mut n = Normalizer::default();
+        let raw = b"travis_fold:end:a\r\x1b[0Ktravis_fold:start:b\r\x1b[0K\x1b[33;1mBuild info\x1b[0m\r";
+        let line = n.normalize(raw);
+        assert_eq!(line.text, "Build info");
+        assert_eq!(line.overwritten, ["travis_fold:end:a", "travis_fold:start:b"]);
+        case(b"10%\r50%\r100%\r\n", "100%");
+        case(b"done\r   \r", "done");
+    }
+}

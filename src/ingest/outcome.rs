@@ -1,0 +1,206 @@
+//! Outcome inference: what the log itself says about how the job ended, and where it says it.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Serialize;
+
+/// How the job ended, as far as its log tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Outcome {
+    Failed,
+    Passed,
+    Unknown,
+}
+
+/// How much a signal says about the whole job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// The CI service reporting the job's end (`Done. Your build exited with 1.`): decisive.
+    Job,
+    /// A step or tool reporting its own end (`BUILD FAILURE`, `The command "x" exited with 1.`).
+    Step,
+}
+
+/// One line that reports an end state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Signal {
+    pub(crate) outcome: Outcome,
+    pub(crate) scope: Scope,
+    /// The command the line says ended (`The command "npm test" exited with 1.`).
+    pub(crate) command: Option<String>,
+}
+
+/// A table entry: the pattern, what a match means, and the source of the format.
+struct Marker {
+    pattern: &'static str,
+    scope: Scope,
+    /// `None` when the outcome is read from the `code` capture (0 passes, anything else fails).
+    outcome: Option<Outcome>,
+}
+
+#[rustfmt::skip]
+const MARKERS: &[Marker] = &[
+    // GitHub Actions: https://docs.github.com/en/actions (runner output of a failed `run:` step)
+    Marker { pattern: r"^##\[error\]Process completed with exit code (?P<code>\d+)", scope: Scope::Job, outcome: None },
+    Marker { pattern: r"^##\[error\]The operation was canceled", scope: Scope::Job, outcome: Some(Outcome::Failed) },
+    Marker { pattern: r"^##\[error\]The job (?:running on runner .* )?has exceeded the maximum execution time", scope: Scope::Job, outcome: Some(Outcome::Failed) },
+    Marker { pattern: r"^##\[error\]The runner has received a shutdown signal", scope: Scope::Job, outcome: Some(Outcome::Failed) },
+    // Travis CI: the last line of every job log, and the per-command summary.
+    Marker { pattern: r"^Done\. Your build exited with (?P<code>\d+)\.", scope: Scope::Job, outcome: None },
+    Marker { pattern: r#"^The command "(?P<cmd>.*)" (?:failed and )?exited with (?P<code>\d+)"#, scope: Scope::Step, outcome: None },
+    // GitLab CI runner.
+    Marker { pattern: r"^Job succeeded\s*$", scope: Scope::Job, outcome: Some(Outcome::Passed) },
+    Marker { pattern: r"^ERROR: Job failed", scope: Scope::Job, outcome: Some(Outcome::Failed) },
+    // Jenkins.
+    Marker { pattern: r"^Finished: SUCCESS\s*$", scope: Scope::Job, outcome: Some(Outcome::Passed) },
+    Marker { pattern: r"^Finished: (?:FAILURE|UNSTABLE|ABORTED)\s*$", scope: Scope::Job, outcome: Some(Outcome::Failed) },
+    // Taskcluster (Firefox CI).
+    Marker { pattern: r"^(?:Successful|Unsuccessful) task run with exit code: (?P<code>\d+)", scope: Scope::Job, outcome: None },
+    // Build tools.
+    Marker { pattern: r"^\[INFO\] BUILD SUCCESS\s*$", scope: Scope::Step, outcome: Some(Outcome::Passed) },
+    Marker { pattern: r"^\[(?:INFO|ERROR)\] BUILD FAILURE\s*$", scope: Scope::Step, outcome: Some(Outcome::Failed) },
+    Marker { pattern: r"^BUILD SUCCESSFUL in \d", scope: Scope::Step, outcome: Some(Outcome::Passed) },
+    Marker { pattern: r"^BUILD FAILED in \d", scope: Scope::Step, outcome: Some(Outcome::Failed) },
+];
+
+static COMPILED: LazyLock<Vec<(Regex, &'static Marker)>> = LazyLock::new(|| {
+    MARKERS
+        .iter()
+        .filter_map(|m| Regex::new(m.pattern).ok().map(|re| (re, m)))
+        .collect()
+});
+
+/// Cheap pre-check: every marker line starts with one of these bytes.
+fn may_be_marker(line: &str) -> bool {
+    matches!(line.as_bytes().first(), Some(b'#' | b'D' | b'T' | b'J' | b'E' | b'F' | b'S' | b'U' | b'[' | b'B'))
+}
+
+/// Reads the end state a line reports, if it reports one.
+pub(crate) fn signal(line: &str) -> Option<Signal> {
+    if !may_be_marker(line) {
+        return None;
+    }
+    COMPILED.iter().find_map(|(re, marker)| {
+        let caps = re.captures(line)?;
+        let outcome = marker.outcome.unwrap_or_else(|| match caps.name("code").map(|c| c.as_str()) {
+            Some("0") => Outcome::Passed,
+            _ => Outcome::Failed,
+        });
+        let command = caps.name("cmd").map(|c| c.as_str().to_owned());
+        Some(Signal { outcome, scope: marker.scope, command })
+    })
+}
+
+/// A step reported its own failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StepFailure {
+    pub(crate) command: Option<String>,
+}
+
+/// Folds the signals of a log, in order, into its outcome.
+#[derive(Debug, Default)]
+pub(crate) struct Verdict {
+    job: Option<(Outcome, u64)>,
+    step_failure: Option<u64>,
+    step_success: Option<u64>,
+    error_mark: Option<u64>,
+    /// GitHub Actions ends every complete job log with this line.
+    complete: bool,
+}
+
+impl Verdict {
+    /// Takes one line into account; when it reports a failure of the step it is in, returns that
+    /// report (with the command it names, if any).
+    pub(crate) fn observe(&mut self, line_no: u64, text: &str) -> Option<StepFailure> {
+        if let Some(s) = signal(text) {
+            match (s.scope, s.outcome) {
+                (Scope::Job, outcome) => self.job = Some((outcome, line_no)),
+                (Scope::Step, Outcome::Failed) => {
+                    self.step_failure.get_or_insert(line_no);
+                }
+                (Scope::Step, _) => self.step_success = Some(line_no),
+            }
+            return (s.outcome == Outcome::Failed).then_some(StepFailure { command: s.command });
+        }
+        if text.starts_with("##[error]") {
+            self.error_mark.get_or_insert(line_no);
+            return Some(StepFailure { command: None });
+        }
+        if text == "Cleaning up orphan processes" {
+            self.complete = true;
+        }
+        None
+    }
+
+    /// The outcome and the line that decided it.
+    ///
+    /// A job-level signal decides (the last one wins: a re-run inside one log ends with its own).
+    /// Without one, any step failure or `##[error]` annotation means failed; a complete GitHub log
+    /// or a tool's success line with nothing failing means passed; otherwise the log does not say.
+    pub(crate) fn outcome(&self) -> (Outcome, Option<u64>) {
+        if let Some((outcome, line)) = self.job {
+            return (outcome, Some(line));
+        }
+        if let Some(line) = self.step_failure.or(self.error_mark) {
+            return (Outcome::Failed, Some(line));
+        }
+        if self.complete || self.step_success.is_some() {
+            return (Outcome::Passed, self.step_success);
+        }
+        (Outcome::Unknown, None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_markers_compile() {
+        assert_eq!(COMPILED.len(), MARKERS.len());
+    }
+
+    #[test]
+    fn reads_signals() {
+        #[track_caller]
+        fn case(line: &str, expected: Option<(Outcome, Scope)>) {
+            assert_eq!(signal(line).map(|s| (s.outcome, s.scope)), expected, "{line}");
+        }
+        case("##[error]Process completed with exit code 1.", Some((Outcome::Failed, Scope::Job)));
+        case("##[error]Process completed with exit code 0.", Some((Outcome::Passed, Scope::Job)));
+        case("Done. Your build exited with 0.", Some((Outcome::Passed, Scope::Job)));
+        case("Done. Your build exited with 1.", Some((Outcome::Failed, Scope::Job)));
+        case(r#"The command "npm test" exited with 1."#, Some((Outcome::Failed, Scope::Step)));
+        case(r#"The command "npm ci" failed and exited with 1 during ."#, Some((Outcome::Failed, Scope::Step)));
+        case(r#"The command "npm test" exited with 0."#, Some((Outcome::Passed, Scope::Step)));
+        case("Finished: FAILURE", Some((Outcome::Failed, Scope::Job)));
+        case("Finished: SUCCESS", Some((Outcome::Passed, Scope::Job)));
+        case("[INFO] BUILD SUCCESS", Some((Outcome::Passed, Scope::Step)));
+        case("[ERROR] BUILD FAILURE", Some((Outcome::Failed, Scope::Step)));
+        case("BUILD FAILED in 12s", Some((Outcome::Failed, Scope::Step)));
+        case("Unsuccessful task run with exit code: 1 completed in 10 seconds", Some((Outcome::Failed, Scope::Job)));
+        case("echo Done. Your build exited with 1.", None);
+        case("BUILD SUCCESSFUL", None);
+    }
+
+    #[test]
+    fn folds_signals_into_an_outcome() {
+        #[track_caller]
+        fn case(lines: &[&str], expected: (Outcome, Option<u64>)) {
+            let mut v = Verdict::default();
+            for (i, l) in lines.iter().enumerate() {
+                v.observe(i as u64 + 1, l);
+            }
+            assert_eq!(v.outcome(), expected, "{lines:?}");
+        }
+        case(&["x", "##[error]Process completed with exit code 2.", "Cleaning up orphan processes"], (Outcome::Failed, Some(2)));
+        case(&["x", "Cleaning up orphan processes"], (Outcome::Passed, None));
+        case(&["##[error]Unable to find Node version", "Cleaning up orphan processes"], (Outcome::Failed, Some(1)));
+        case(&[r#"The command "a" exited with 1."#, "Done. Your build exited with 0."], (Outcome::Passed, Some(2)));
+        case(&[r#"The command "a" exited with 1."#, "tail"], (Outcome::Failed, Some(1)));
+        case(&["[INFO] BUILD SUCCESS"], (Outcome::Passed, Some(1)));
+        case(&["just text"], (Outcome::Unknown, None));
+    }
+}

@@ -1,0 +1,199 @@
+//! Loading and validating rule packs: every error names the file, the rule and what is wrong.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use regex::{Regex, RegexBuilder};
+use serde::Deserialize;
+
+use super::spec::{PackSpec, RuleSpec, Scope};
+use super::{Direction, Pack, PackOrigin, Rule, RulesError, Window};
+use crate::taxonomy::Category;
+
+/// Compiled size cap for one pattern: generous for real rules, fatal for pathological ones.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+/// A multi-line rule may look at most this many lines ahead.
+pub(crate) const MAX_WITHIN: u32 = 50;
+const MAX_PATTERN_LEN: usize = 4096;
+
+/// Parses and validates one pack's TOML text.
+pub(crate) fn parse_pack(file: &str, text: &str, origin: PackOrigin) -> Result<(Pack, Vec<Rule>), RulesError> {
+    let pack_err = |reason: String| RulesError::Pack { file: file.to_owned(), reason };
+    let table: toml::Table =
+        toml::from_str(text).map_err(|e| RulesError::Toml { file: file.to_owned(), message: e.to_string() })?;
+    for key in table.keys() {
+        if key != "pack" && key != "rules" {
+            return Err(pack_err(format!("unknown top-level key `{key}` (expected `[pack]` and `[[rules]]`)")));
+        }
+    }
+    let spec = table.get("pack").ok_or_else(|| pack_err("missing `[pack]` table".to_owned()))?;
+    let spec = PackSpec::deserialize(spec.clone()).map_err(|e| pack_err(format!("[pack]: {}", e.message())))?;
+    if !is_kebab(&spec.name) {
+        return Err(pack_err(format!("pack name `{}` is not kebab-case", spec.name)));
+    }
+    let entries = match table.get("rules") {
+        None => &Vec::new(),
+        Some(toml::Value::Array(entries)) => entries,
+        Some(_) => return Err(pack_err("`rules` must be an array of tables (`[[rules]]`)".to_owned())),
+    };
+    let mut rules = Vec::with_capacity(entries.len());
+    for (index, entry) in entries.iter().enumerate() {
+        let id = entry.get("id").and_then(toml::Value::as_str).map_or_else(|| format!("#{}", index + 1), str::to_owned);
+        let rule_err = |reason: String| RulesError::Rule { file: file.to_owned(), rule: id.clone(), reason };
+        let spec_rule = RuleSpec::deserialize(entry.clone()).map_err(|e| rule_err(e.message().to_owned()))?;
+        rules.push(compile(spec_rule, &spec.name).map_err(rule_err)?);
+    }
+    let pack = Pack {
+        name: spec.name,
+        version: spec.version,
+        description: spec.description,
+        origin,
+        rules: rules.len(),
+        digest: crate::digest::sha256_hex(text.as_bytes()),
+    };
+    Ok((pack, rules))
+}
+
+fn is_kebab(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('-').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+}
+
+fn build_regex(what: &str, pattern: &str) -> Result<Regex, String> {
+    if pattern.is_empty() {
+        return Err(format!("{what} is empty"));
+    }
+    if pattern.len() > MAX_PATTERN_LEN {
+        return Err(format!("{what} is {} bytes long (the limit is {MAX_PATTERN_LEN})", pattern.len()));
+    }
+    if pattern.contains('\n') {
+        return Err(format!("{what} spans lines; use `then` or `after` for multi-line rules"));
+    }
+    RegexBuilder::new(pattern)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|e| {
+            let lines: Vec<String> = e.to_string().lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
+            format!("invalid {what}: {}", lines.join(" "))
+        })
+}
+
+fn compile(spec: RuleSpec, pack: &str) -> Result<Rule, String> {
+    if !is_kebab(&spec.id) {
+        return Err("id is not kebab-case (lowercase letters, digits and single dashes)".to_owned());
+    }
+    if spec.category == Category::Unknown {
+        return Err("category `unknown` is what a diagnosis reports when no rule matches; pick a real cause".to_owned());
+    }
+    if !(spec.confidence > 0.0 && spec.confidence <= 1.0) {
+        return Err(format!("confidence {} is outside (0, 1]", spec.confidence));
+    }
+    if spec.title.trim().is_empty() || spec.title.contains('\n') {
+        return Err("title must be one non-empty line".to_owned());
+    }
+    let pattern = build_regex("pattern", &spec.pattern)?;
+    let exclude = spec.exclude.as_deref().map(|p| build_regex("exclude", p)).transpose()?;
+    let window = match (spec.then, spec.after) {
+        (Some(_), Some(_)) => return Err("a rule takes `then` or `after`, not both".to_owned()),
+        (Some(w), None) => Some((Direction::Then, "then", w)),
+        (None, Some(w)) => Some((Direction::After, "after", w)),
+        (None, None) => None,
+    };
+    let window = match window {
+        Some((_, name, _)) if spec.scope == Scope::FailedStep => {
+            return Err(format!("`{name}` only applies to line rules, not to `scope = \"failed_step\"`"));
+        }
+        Some((_, name, w)) if w.within == 0 || w.within > MAX_WITHIN => {
+            return Err(format!("{name}.within is {} (it must be between 1 and {MAX_WITHIN})", w.within));
+        }
+        Some((direction, name, w)) => Some(Window {
+            direction,
+            regex: build_regex(&format!("{name}.pattern"), &w.pattern)?,
+            pattern: w.pattern,
+            within: w.within,
+        }),
+        None => None,
+    };
+    let mut captures: Vec<String> = pattern.capture_names().flatten().map(str::to_owned).collect();
+    if let Some(w) = &window {
+        captures.extend(w.regex.capture_names().flatten().map(str::to_owned));
+    }
+    for step in &spec.remediation {
+        for name in placeholders(step) {
+            if !captures.iter().any(|c| c == name) {
+                return Err(format!("remediation uses `{{{name}}}` but the pattern has no capture named `{name}`"));
+            }
+        }
+    }
+    let fingerprint = match spec.fingerprint {
+        Some(names) => {
+            if let Some(bad) = names.iter().find(|n| !captures.contains(n)) {
+                return Err(format!("fingerprint names `{bad}` but the pattern has no capture of that name"));
+            }
+            names
+        }
+        None => captures.clone(),
+    };
+    let actions = spec.actions.unwrap_or_else(|| spec.category.default_actions().to_vec());
+    if actions.is_empty() {
+        return Err("actions is empty: a cause must permit at least one recovery action".to_owned());
+    }
+    Ok(Rule {
+        id: spec.id,
+        pack: pack.to_owned(),
+        category: spec.category,
+        title: spec.title,
+        pattern_src: spec.pattern,
+        scope: spec.scope,
+        pattern,
+        exclude,
+        window,
+        confidence: spec.confidence,
+        remediation: spec.remediation,
+        actions,
+        fingerprint,
+        sources: spec.sources,
+        examples: spec.examples,
+        counterexamples: spec.counterexamples,
+    })
+}
+
+/// The `{name}` placeholders of a remediation step.
+pub(crate) fn placeholders(step: &str) -> impl Iterator<Item = &str> {
+    step.split('{').skip(1).filter_map(|rest| {
+        let name = rest.split_once('}')?.0;
+        (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')).then_some(name)
+    })
+}
+
+/// Rejects a rule id defined twice, naming both places.
+pub(crate) fn check_unique(rules: &[Rule], packs: &[Pack]) -> Result<(), RulesError> {
+    let mut seen: HashMap<&str, &str> = HashMap::new();
+    for rule in rules {
+        if let Some(first) = seen.insert(&rule.id, &rule.pack) {
+            let file = packs.iter().find(|p| p.name == rule.pack).map_or_else(|| rule.pack.clone(), |p| p.origin.to_string());
+            return Err(RulesError::Rule {
+                file,
+                rule: rule.id.clone(),
+                reason: format!("duplicate id: already defined in pack `{first}`"),
+            });
+        }
+    }
+    let mut names: HashMap<&str, &PackOrigin> = HashMap::new();
+    for pack in packs {
+        if let Some(first) = names.insert(&pack.name, &pack.origin) {
+            return Err(RulesError::Pack {
+                file: pack.origin.to_string(),
+                reason: format!("duplicate pack name `{}`: already loaded from {first}", pack.name),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Reads a user pack from disk.
+pub(crate) fn read_pack_file(path: &Path) -> Result<(Pack, Vec<Rule>), RulesError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| RulesError::Read { file: file.clone(), source })?;
+    parse_pack(&file, &text, PackOrigin::File(path.to_path_buf()))
+}

@@ -1,0 +1,257 @@
+//! Rules: the versioned library of failure patterns (TOML packs), loaded, validated and described.
+
+mod builtin;
+mod load;
+mod spec;
+
+use std::fmt;
+use std::path::PathBuf;
+
+use regex::{Captures, Regex};
+
+pub(crate) use load::placeholders;
+pub(crate) use spec::Scope;
+
+use crate::taxonomy::{Action, Category};
+
+/// Why a rule pack could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum RulesError {
+    #[error("{file}: couldn't read rule pack")]
+    Read {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}: invalid TOML: {message}")]
+    Toml { file: String, message: String },
+    #[error("{file}: {reason}")]
+    Pack { file: String, reason: String },
+    #[error("{file}: rule '{rule}': {reason}")]
+    Rule { file: String, rule: String, reason: String },
+}
+
+/// Where a pack came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PackOrigin {
+    /// Embedded in the binary from `rules/<file>`.
+    Builtin(&'static str),
+    /// A user's pack file (`--rules`, or the config file's `rules`).
+    File(PathBuf),
+}
+
+impl fmt::Display for PackOrigin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Builtin(file) => write!(f, "rules/{file} (built in)"),
+            Self::File(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// A loaded pack's header.
+#[derive(Debug, Clone)]
+pub(crate) struct Pack {
+    pub(crate) name: String,
+    pub(crate) version: String,
+    pub(crate) description: String,
+    pub(crate) origin: PackOrigin,
+    pub(crate) rules: usize,
+    /// SHA-256 of the pack's text, so a report says exactly which rules decided it.
+    pub(crate) digest: String,
+}
+
+/// Which side of the matched line a multi-line rule's partner line is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Direction {
+    /// `then`: a later line completes the match; the first line is the evidence.
+    Then,
+    /// `after`: an earlier line (a header) must precede the match; the matched line is the evidence.
+    After,
+}
+
+/// The partner condition of a multi-line rule.
+#[derive(Debug, Clone)]
+pub(crate) struct Window {
+    pub(crate) direction: Direction,
+    pub(crate) pattern: String,
+    pub(crate) regex: Regex,
+    pub(crate) within: u32,
+}
+
+/// A compiled, validated rule.
+#[derive(Debug, Clone)]
+pub(crate) struct Rule {
+    pub(crate) id: String,
+    pub(crate) pack: String,
+    pub(crate) category: Category,
+    pub(crate) title: String,
+    pub(crate) pattern_src: String,
+    pub(crate) pattern: Regex,
+    pub(crate) scope: Scope,
+    pub(crate) exclude: Option<Regex>,
+    pub(crate) window: Option<Window>,
+    pub(crate) confidence: f64,
+    pub(crate) remediation: Vec<String>,
+    pub(crate) actions: Vec<Action>,
+    /// Capture names whose (masked) values identify the failure.
+    pub(crate) fingerprint: Vec<String>,
+    pub(crate) sources: Vec<String>,
+    pub(crate) examples: Vec<String>,
+    pub(crate) counterexamples: Vec<String>,
+}
+
+impl Rule {
+    /// Matches the rule's first line: `pattern` found and `exclude` not.
+    pub(crate) fn match_line<'t>(&self, line: &'t str) -> Option<Captures<'t>> {
+        let caps = self.pattern.captures(line)?;
+        match &self.exclude {
+            Some(exclude) if exclude.is_match(line) => None,
+            _ => Some(caps),
+        }
+    }
+}
+
+/// Every rule in force, in priority order (built-in packs first, then the user's, each in file order).
+#[derive(Debug, Clone)]
+pub(crate) struct Library {
+    pub(crate) packs: Vec<Pack>,
+    pub(crate) rules: Vec<Rule>,
+}
+
+impl Library {
+    /// Loads the built-in packs (unless `builtin` is false) followed by the user's pack files.
+    pub(crate) fn load(extra: &[PathBuf], builtin: bool) -> Result<Self, RulesError> {
+        let mut packs = Vec::new();
+        let mut rules = Vec::new();
+        if builtin {
+            for (file, text) in builtin::PACKS {
+                let (pack, pack_rules) = load::parse_pack(&format!("rules/{file}"), text, PackOrigin::Builtin(file))?;
+                packs.push(pack);
+                rules.extend(pack_rules);
+            }
+        }
+        for path in extra {
+            let (pack, pack_rules) = load::read_pack_file(path)?;
+            packs.push(pack);
+            rules.extend(pack_rules);
+        }
+        load::check_unique(&rules, &packs)?;
+        Ok(Self { packs, rules })
+    }
+
+    /// Builds a library from in-memory packs (`(file name, TOML text)`), for tests and checks.
+    #[cfg(test)]
+    pub(crate) fn from_texts(texts: &[(&str, &str)]) -> Result<Self, RulesError> {
+        let mut packs = Vec::new();
+        let mut rules = Vec::new();
+        for (file, text) in texts {
+            let (pack, pack_rules) = load::parse_pack(file, text, PackOrigin::File(PathBuf::from(file)))?;
+            packs.push(pack);
+            rules.extend(pack_rules);
+        }
+        load::check_unique(&rules, &packs)?;
+        Ok(Self { packs, rules })
+    }
+
+    /// One digest over every pack in force, in load order.
+    pub(crate) fn digest(&self) -> String {
+        let joined: Vec<String> = self.packs.iter().map(|p| format!("{}@{}:{}", p.name, p.version, p.digest)).collect();
+        crate::digest::sha256_hex(joined.join("\n").as_bytes())
+    }
+
+    pub(crate) fn origin_of(&self, rule: &Rule) -> Option<&PackOrigin> {
+        self.packs.iter().find(|p| p.name == rule.pack).map(|p| &p.origin)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[pack]
+name = "demo"
+version = "1.0.0"
+
+[[rules]]
+id = "demo-disk"
+category = "resource_exhaustion"
+title = "The disk is full"
+pattern = 'No space left on device'
+confidence = 0.9
+remediation = ["Free disk space"]
+examples = ["write /tmp/x: No space left on device"]
+"#;
+
+    #[track_caller]
+    fn load_err(rule_fields: &str) -> String {
+        let text = format!("[pack]\nname = \"demo\"\nversion = \"1\"\n\n[[rules]]\nid = \"demo-x\"\n{rule_fields}\n");
+        Library::from_texts(&[("demo.toml", &text)]).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn loads_a_good_pack() {
+        let lib = Library::from_texts(&[("demo.toml", GOOD)]).unwrap();
+        assert_eq!(lib.rules.len(), 1);
+        assert_eq!(lib.rules[0].actions, Category::ResourceExhaustion.default_actions());
+        assert_eq!(lib.packs[0].rules, 1);
+    }
+
+    #[test]
+    fn malformed_rules_name_file_rule_and_reason() {
+        let base = "category = \"network\"\ntitle = \"t\"\nconfidence = 0.5\n";
+        #[track_caller]
+        fn case(got: String, expected: &str) {
+            assert_eq!(got, expected);
+        }
+        case(
+            load_err(&format!("{base}pattern = '(unclosed'")),
+            "demo.toml: rule 'demo-x': invalid pattern: regex parse error: (unclosed ^ error: unclosed group",
+        );
+        case(
+            load_err("category = \"networking\"\ntitle = \"t\"\nconfidence = 0.5\npattern = 'x'"),
+            "demo.toml: rule 'demo-x': unknown variant `networking`, expected one of `network`, `rate_limit`, `auth`, `dependency_resolution`, `compilation`, `test_failure`, `lint`, `configuration`, `resource_exhaustion`, `timeout`, `infrastructure`, `cache`, `unknown`",
+        );
+        case(
+            load_err(&format!("{base}pattern = 'x'\npatern = 'y'")),
+            "demo.toml: rule 'demo-x': unknown field `patern`, expected one of `id`, `category`, `title`, `pattern`, `scope`, `exclude`, `then`, `after`, `confidence`, `remediation`, `actions`, `fingerprint`, `sources`, `examples`, `counterexamples`",
+        );
+        case(
+            load_err("category = \"network\"\ntitle = \"t\"\nconfidence = 1.5\npattern = 'x'"),
+            "demo.toml: rule 'demo-x': confidence 1.5 is outside (0, 1]",
+        );
+        case(
+            load_err(&format!("{base}pattern = 'x'\nremediation = [\"bump {{pkg}}\"]")),
+            "demo.toml: rule 'demo-x': remediation uses `{pkg}` but the pattern has no capture named `pkg`",
+        );
+        case(
+            load_err(&format!("{base}pattern = 'x'\nthen = {{ pattern = 'y', within = 500 }}")),
+            "demo.toml: rule 'demo-x': then.within is 500 (it must be between 1 and 50)",
+        );
+        case(
+            load_err(&format!("{base}pattern = 'a{{1000}}{{1000}}'")),
+            "demo.toml: rule 'demo-x': invalid pattern: Compiled regex exceeds size limit of 1048576 bytes.",
+        );
+        case(load_err("category = \"network\""), "demo.toml: rule 'demo-x': missing field `title`");
+    }
+
+    #[test]
+    fn duplicate_ids_across_packs_are_rejected() {
+        let other = GOOD.replace("name = \"demo\"", "name = \"other\"");
+        let err = Library::from_texts(&[("demo.toml", GOOD), ("other.toml", &other)]).unwrap_err();
+        assert_eq!(err.to_string(), "other.toml: rule 'demo-disk': duplicate id: already defined in pack `demo`");
+    }
+
+    #[test]
+    fn invalid_toml_names_the_file() {
+        let err = Library::from_texts(&[("bad.toml", "[pack\nname=")]).unwrap_err().to_string();
+        assert!(err.starts_with("bad.toml: invalid TOML: "), "{err}");
+    }
+
+    #[test]
+    fn builtin_library_loads() {
+        let lib = Library::load(&[], true).unwrap();
+        assert!(!lib.rules.is_empty());
+    }
+}
