@@ -29,7 +29,7 @@ static TRAILER: LazyLock<Option<Regex>> = LazyLock::new(|| {
 });
 /// Lines that mention errors without being one.
 static BENIGN: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:warn(?:ing)?|deprecat\w*|0 errors?|0 failures?|no errors?|errors?: 0|failures?: 0|without errors|error_reporting|-werror|onerror|errorprone|stderr)\b|^\s*(?:\+ |\$ |> |\[command\])").ok()
+    Regex::new(r"(?i)\b(?:warn(?:ing)?|deprecat\w*|0 errors?|0 failures?|no errors?|errors?: 0|failures?: 0|without errors|-werror)\b|^\s*(?:\+ |\$ |> |\[command\])").ok()
 });
 
 /// A line that may show the failure.

@@ -249,7 +249,7 @@ fn decide(
         .collect();
     Diagnosis {
         category: rule.category,
-        rule: Some(Decider { id: rule.id.clone(), pack: rule.pack.clone(), title: rule.title.clone() }),
+        rule: Some(Decider { id: rule.id.clone(), pack: rule.pack.clone(), title: fill(&rule.title, &captures) }),
         confidence: factors.confidence(),
         factors: Some(factors),
         fingerprint: fingerprint::fingerprint(&rule.id, &identifying),

@@ -165,19 +165,17 @@ fn blocker(action: Action, d: &Diagnosis, policy: &Policy, budgets: &Budgets, ct
 }
 
 fn reason(action: Action, d: &Diagnosis, ctx: &Context) -> String {
-    let what = d.rule.as_ref().map_or_else(|| "an unexplained failure".to_owned(), |r| r.title.to_lowercase());
+    let what = d.rule.as_ref().map_or("no rule explains the failure", |r| r.title.as_str());
     let category = d.category;
     match action {
-        Action::Retry => format!("{category} failures are often transient; attempt {} of this run failed: {what}", ctx.attempt),
-        Action::RetryWithDebug => {
-            format!("a re-run with runner and step debug logs shows more of {what} if it fails again")
-        }
+        Action::Retry => format!("{category} failures are often transient (attempt {} failed): {what}", ctx.attempt),
+        Action::RetryWithDebug => format!("if it fails again, runner and step debug logs show more: {what}"),
         Action::ResetCacheAndRetry => format!("restored cached state looks corrupt or stale: {what}"),
         Action::ManualFix => format!("the change needs a fix before it can pass: {what}"),
         Action::Escalate => match category {
             Category::Auth => format!("credentials or permissions need a human: {what}"),
             Category::Unknown => "no rule explains this failure; a human should look at the evidence".to_owned(),
-            _ => format!("hand over to the owners if the other options do not resolve it: {what}"),
+            _ => format!("hand it to the owners if the other options do not resolve it: {what}"),
         },
     }
 }

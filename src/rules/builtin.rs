@@ -8,6 +8,7 @@ pub(super) const PACKS: &[(&str, &str)] = &[
     ("network.toml", include_str!("../../rules/network.toml")),
     ("git.toml", include_str!("../../rules/git.toml")),
     ("docker.toml", include_str!("../../rules/docker.toml")),
+    ("cloud.toml", include_str!("../../rules/cloud.toml")),
     ("node.toml", include_str!("../../rules/node.toml")),
     ("javascript-tests.toml", include_str!("../../rules/javascript-tests.toml")),
     ("javascript-lint.toml", include_str!("../../rules/javascript-lint.toml")),
@@ -21,6 +22,7 @@ pub(super) const PACKS: &[(&str, &str)] = &[
     ("go.toml", include_str!("../../rules/go.toml")),
     ("c-cpp.toml", include_str!("../../rules/c-cpp.toml")),
     ("other-languages.toml", include_str!("../../rules/other-languages.toml")),
+    ("docs.toml", include_str!("../../rules/docs.toml")),
     // Last: fallbacks from the failed step's name, weaker than any line rule.
     ("steps.toml", include_str!("../../rules/steps.toml")),
 ];

@@ -19,8 +19,7 @@ const MAX_PATTERN_LEN: usize = 4096;
 /// Parses and validates one pack's TOML text.
 pub(crate) fn parse_pack(file: &str, text: &str, origin: PackOrigin) -> Result<(Pack, Vec<Rule>), RulesError> {
     let pack_err = |reason: String| RulesError::Pack { file: file.to_owned(), reason };
-    let table: toml::Table =
-        toml::from_str(text).map_err(|e| RulesError::Toml { file: file.to_owned(), message: e.to_string() })?;
+    let table: toml::Table = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
     for key in table.keys() {
         if key != "pack" && key != "rules" {
             return Err(pack_err(format!("unknown top-level key `{key}` (expected `[pack]` and `[[rules]]`)")));
@@ -52,6 +51,28 @@ pub(crate) fn parse_pack(file: &str, text: &str, origin: PackOrigin) -> Result<(
         digest: crate::digest::sha256_hex(text.as_bytes()),
     };
     Ok((pack, rules))
+}
+
+/// A TOML syntax error, attributed to the rule whose entry it falls in when one can be found.
+fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> RulesError {
+    let message = e.message().to_owned();
+    let Some(span) = e.span() else {
+        return RulesError::Toml { file: file.to_owned(), message };
+    };
+    let before = text.get(..span.start).unwrap_or_default();
+    let line = before.matches('\n').count() + 1;
+    let message = format!("line {line}: {message}");
+    let entry = before.rfind("[[rules]]").map(|at| before.get(at..).unwrap_or_default());
+    let id = entry.and_then(|entry| {
+        entry.lines().find_map(|l| {
+            let value = l.trim().strip_prefix("id")?.trim_start().strip_prefix('=')?.trim();
+            Some(value.trim_matches(|c| c == '"' || c == '\'').to_owned())
+        })
+    });
+    match id {
+        Some(rule) => RulesError::Rule { file: file.to_owned(), rule, reason: format!("invalid TOML at {message}") },
+        None => RulesError::Toml { file: file.to_owned(), message },
+    }
 }
 
 fn is_kebab(s: &str) -> bool {
@@ -118,10 +139,10 @@ fn compile(spec: RuleSpec, pack: &str) -> Result<Rule, String> {
     if let Some(w) = &window {
         captures.extend(w.regex.capture_names().flatten().map(str::to_owned));
     }
-    for step in &spec.remediation {
-        for name in placeholders(step) {
+    for (field, text) in std::iter::once(("title", &spec.title)).chain(spec.remediation.iter().map(|s| ("remediation", s))) {
+        for name in placeholders(text) {
             if !captures.iter().any(|c| c == name) {
-                return Err(format!("remediation uses `{{{name}}}` but the pattern has no capture named `{name}`"));
+                return Err(format!("{field} uses `{{{name}}}` but the pattern has no capture named `{name}`"));
             }
         }
     }

@@ -244,9 +244,12 @@ examples = ["write /tmp/x: No space left on device"]
     }
 
     #[test]
-    fn invalid_toml_names_the_file() {
+    fn invalid_toml_names_the_file_line_and_rule() {
         let err = Library::from_texts(&[("bad.toml", "[pack\nname=")]).unwrap_err().to_string();
-        assert!(err.starts_with("bad.toml: invalid TOML: "), "{err}");
+        assert!(err.starts_with("bad.toml: invalid TOML: line 1: "), "{err}");
+        let text = "[pack]\nname = \"a\"\nversion = \"1\"\n\n[[rules]]\nid = \"a-quote\"\npattern = 'it''s'\n";
+        let err = Library::from_texts(&[("bad.toml", text)]).unwrap_err().to_string();
+        assert!(err.starts_with("bad.toml: rule 'a-quote': invalid TOML at line 7: "), "{err}");
     }
 
     #[test]

@@ -1,0 +1,12 @@
+//! Integration tests: the `recovery-agent` binary, driven as users drive it.
+
+// Shared helpers: a clean command, fixture paths, the report schema.
+mod common;
+// Command-line behaviour: inputs, exit codes, errors, determinism.
+mod cli;
+// Every fixture log: expected category, schema-valid JSON, and snapshots of all three formats.
+mod fixtures;
+// Hostile log text: secrets, workflow commands, mentions, HTML, fence breaks.
+mod hostile;
+// `rules list|test|export` and `schema`.
+mod rules;
