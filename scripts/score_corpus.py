@@ -10,7 +10,7 @@ Scoring follows the corpus README (../shared/corpus/README.md):
 
 Usage: scripts/score_corpus.py CORPUS_DIR [--bin target/release/recovery-agent] [--show-misses] [--json OUT]
 """
-import argparse, collections, json, os, subprocess, sys
+import argparse, collections, concurrent.futures, json, os, subprocess, sys
 
 def main():
     ap = argparse.ArgumentParser()
@@ -22,12 +22,16 @@ def main():
     a.extra = [x for x in unknown if x != "--"]
     cases = [json.loads(l) for l in open(os.path.join(a.corpus, "cases.jsonl")) if l.strip()]
     paths = [os.path.join(a.corpus, c["log"]) for c in cases]
-    out = subprocess.run([a.bin, "diagnose", "--format", "json", "--exit-zero", *a.extra, *paths],
-                         capture_output=True, text=True)
-    if out.returncode != 0:
-        sys.exit(f"diagnose failed ({out.returncode}): {out.stderr}")
-    report = json.loads(out.stdout)
-    by_source = {j["source"]: j for j in report["jobs"]}
+    # One invocation per case: each case is its own run (the outage guard counts the failed jobs of
+    # one invocation as one run's).
+    def run(path):
+        out = subprocess.run([a.bin, "diagnose", "--format", "json", "--exit-zero", *a.extra, path],
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            sys.exit(f"diagnose {path} failed ({out.returncode}): {out.stderr}")
+        return json.loads(out.stdout)["jobs"][0]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        by_source = dict(zip(paths, pool.map(run, paths)))
     stats = collections.Counter()
     confusion = collections.Counter()
     misses, rows = [], []

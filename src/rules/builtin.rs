@@ -23,6 +23,7 @@ pub(super) const PACKS: &[(&str, &str)] = &[
     ("c-cpp.toml", include_str!("../../rules/c-cpp.toml")),
     ("other-languages.toml", include_str!("../../rules/other-languages.toml")),
     ("docs.toml", include_str!("../../rules/docs.toml")),
+    ("mozilla.toml", include_str!("../../rules/mozilla.toml")),
     // Last: fallbacks from the failed step's name, weaker than any line rule.
     ("steps.toml", include_str!("../../rules/steps.toml")),
 ];
