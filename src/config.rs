@@ -76,21 +76,38 @@ impl Config {
         let Some(path) = path else {
             return Ok(Self::from_file(ConfigFile::default(), None));
         };
-        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
-        let file: ConfigFile =
-            toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.clone(), message: e.to_string().trim_end().replace('\n', " ") })?;
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let file: ConfigFile = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.clone(),
+            message: e.to_string().trim_end().replace('\n', " "),
+        })?;
         if file.version != CONFIG_VERSION {
             return Err(ConfigError::Invalid {
                 path,
-                reason: format!("config version {} is not supported (this build reads version {CONFIG_VERSION})", file.version),
+                reason: format!(
+                    "config version {} is not supported (this build reads version {CONFIG_VERSION})",
+                    file.version
+                ),
             });
         }
-        file.policy.validate().map_err(|reason| ConfigError::Invalid { path: path.clone(), reason })?;
+        file.policy
+            .validate()
+            .map_err(|reason| ConfigError::Invalid {
+                path: path.clone(),
+                reason,
+            })?;
         Ok(Self::from_file(file, Some(path)))
     }
 
     fn from_file(file: ConfigFile, source: Option<PathBuf>) -> Self {
-        let base = source.as_deref().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default();
+        let base = source
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         Self {
             rules: file.rules.iter().map(|p| base.join(p)).collect(),
             builtin_rules: file.builtin_rules,
@@ -136,18 +153,27 @@ mod tests {
 
     #[test]
     fn bad_configs_say_what_is_wrong() {
-        let err = load_text("[policy]\nretryable = ['auth']\n").unwrap_err().to_string();
+        let err = load_text("[policy]\nretryable = ['auth']\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.ends_with("policy.retryable lists `auth`: authentication failures are never re-run automatically"), "{err}");
-        let err = load_text("[policy]\nmin_confidance = 0.3\n").unwrap_err().to_string();
+        let err = load_text("[policy]\nmin_confidance = 0.3\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("unknown field `min_confidance`"), "{err}");
         let err = load_text("version = 2\n").unwrap_err().to_string();
-        assert!(err.ends_with("config version 2 is not supported (this build reads version 1)"), "{err}");
+        assert!(
+            err.ends_with("config version 2 is not supported (this build reads version 1)"),
+            "{err}"
+        );
     }
 
     #[test]
     fn digest_changes_with_the_policy() {
         let a = load_text("").unwrap().digest();
-        let b = load_text("[policy]\nmin_confidence = 0.7\n").unwrap().digest();
+        let b = load_text("[policy]\nmin_confidence = 0.7\n")
+            .unwrap()
+            .digest();
         assert_ne!(a, b);
     }
 }

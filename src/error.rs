@@ -26,7 +26,10 @@ pub(crate) enum Error {
 impl Error {
     pub(crate) fn exit_code(&self) -> u8 {
         match self {
-            Self::Config(_) | Self::Rules(_) | Self::Diagnose(_) | Self::Report(ReportError::Template(_)) => exit::CONFIG,
+            Self::Config(_)
+            | Self::Rules(_)
+            | Self::Diagnose(_)
+            | Self::Report(ReportError::Template(_)) => exit::CONFIG,
             Self::Ingest(_) => exit::INPUT,
             Self::Report(_) | Self::Stdout(_) => exit::ERROR,
         }
@@ -35,17 +38,21 @@ impl Error {
     /// What the user can do about it.
     pub(crate) fn hint(&self) -> Option<&'static str> {
         match self {
-            Self::Rules(RulesError::Rule { .. }) => {
-                Some("see rules/SCHEMA.md for the rule format; `recovery-agent rules test --rules FILE` checks a pack")
+            Self::Rules(RulesError::Rule { .. }) => Some(
+                "see rules/SCHEMA.md for the rule format; `recovery-agent rules test --rules FILE` checks a pack",
+            ),
+            Self::Rules(_) => Some(
+                "a rule pack is a TOML file with a [pack] table and [[rules]] entries (rules/SCHEMA.md)",
+            ),
+            Self::Config(_) => {
+                Some("the configuration format is described in the README, section Configuration")
             }
-            Self::Rules(_) => Some("a rule pack is a TOML file with a [pack] table and [[rules]] entries (rules/SCHEMA.md)"),
-            Self::Config(_) => Some("the configuration format is described in the README, section Configuration"),
             Self::Ingest(IngestError::NoInput | IngestError::NotFound(_)) => {
                 Some("pass log files, directories, GitHub logs zips, or `-` for standard input")
             }
-            Self::Report(ReportError::Template(TemplateError::Render { .. })) => {
-                Some("templates see the JSON report as their context: `recovery-agent schema` lists its fields")
-            }
+            Self::Report(ReportError::Template(TemplateError::Render { .. })) => Some(
+                "templates see the JSON report as their context: `recovery-agent schema` lists its fields",
+            ),
             _ => None,
         }
     }

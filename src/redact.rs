@@ -50,7 +50,11 @@ static COMPILED: LazyLock<Vec<Compiled>> = LazyLock::new(|| {
         .filter_map(|f| {
             let regex = Regex::new(f.pattern).ok()?;
             let keeps = regex.capture_names().flatten().any(|n| n == "keep");
-            Some(Compiled { name: f.name, regex, keeps })
+            Some(Compiled {
+                name: f.name,
+                regex,
+                keeps,
+            })
         })
         .collect()
 });
@@ -62,16 +66,23 @@ const MIN_PEM_BODY: usize = 60;
 pub(crate) fn redact(text: &str) -> Cow<'_, str> {
     let mut out = Cow::Borrowed(text);
     for c in COMPILED.iter() {
-        if c.name == "private-key" && c.regex.as_str().starts_with('^') && out.trim().len() < MIN_PEM_BODY {
+        if c.name == "private-key"
+            && c.regex.as_str().starts_with('^')
+            && out.trim().len() < MIN_PEM_BODY
+        {
             continue;
         }
         if !c.regex.is_match(&out) {
             continue;
         }
         let replaced = if c.keeps {
-            c.regex.replace_all(&out, format!("${{keep}}[REDACTED:{}]", c.name).as_str()).into_owned()
+            c.regex
+                .replace_all(&out, format!("${{keep}}[REDACTED:{}]", c.name).as_str())
+                .into_owned()
         } else {
-            c.regex.replace_all(&out, format!("[REDACTED:{}]", c.name).as_str()).into_owned()
+            c.regex
+                .replace_all(&out, format!("[REDACTED:{}]", c.name).as_str())
+                .into_owned()
         };
         out = Cow::Owned(replaced);
     }
@@ -93,19 +104,34 @@ mod tests {
         fn case(input: &str, expected: &str) {
             assert_eq!(redact(input), expected);
         }
-        case("token ghp_abcdefghijklmnopqrstuvwxyz0123456789AB used", "token [REDACTED:github-token] used");
-        case("GH=github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz", "GH=[REDACTED:github-token]");
-        case("//registry.npmjs.org/:_authToken=npm_abcdefghijklmnopqrstuvwxyz0123456789", "//registry.npmjs.org/:_authToken=[REDACTED:npm-token]");
+        case(
+            "token ghp_abcdefghijklmnopqrstuvwxyz0123456789AB used",
+            "token [REDACTED:github-token] used",
+        );
+        case(
+            "GH=github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz",
+            "GH=[REDACTED:github-token]",
+        );
+        case(
+            "//registry.npmjs.org/:_authToken=npm_abcdefghijklmnopqrstuvwxyz0123456789",
+            "//registry.npmjs.org/:_authToken=[REDACTED:npm-token]",
+        );
         case(
             "password: pypi-AgEIcHlwaS5vcmcCJGE0ZjM4YzFhLWRlZmEtNGQ0Ni05ZmY3LTk1ZDQxZDVhN2Q3MgACKlszLCJm",
             "password: [REDACTED:pypi-token]",
         );
-        case("AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", "AWS_ACCESS_KEY_ID=[REDACTED:aws-access-key]");
+        case(
+            "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE",
+            "AWS_ACCESS_KEY_ID=[REDACTED:aws-access-key]",
+        );
         case(
             "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
             "aws_secret_access_key = [REDACTED:aws-secret-key]",
         );
-        case("SLACK=xoxb-123456789012-1234567890123-AbCdEfGhIjKl", "SLACK=[REDACTED:slack-token]");
+        case(
+            "SLACK=xoxb-123456789012-1234567890123-AbCdEfGhIjKl",
+            "SLACK=[REDACTED:slack-token]",
+        );
         case(
             "curl https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
             "curl [REDACTED:slack-webhook]",
@@ -119,9 +145,18 @@ mod tests {
             "MIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi6a0ZxXhU5pVhF9+zTb6z4D1hQ",
             "[REDACTED:private-key]",
         );
-        case("git clone https://x-access-token:s3cr3tvalue@github.com/o/r", "git clone https://[REDACTED:url-credentials]github.com/o/r");
-        case("Authorization: Bearer abcdef0123456789", "Authorization: Bearer [REDACTED:auth-header]");
-        case("DB_PASSWORD=hunter22hunter", "DB_PASSWORD=[REDACTED:secret]");
+        case(
+            "git clone https://x-access-token:s3cr3tvalue@github.com/o/r",
+            "git clone https://[REDACTED:url-credentials]github.com/o/r",
+        );
+        case(
+            "Authorization: Bearer abcdef0123456789",
+            "Authorization: Bearer [REDACTED:auth-header]",
+        );
+        case(
+            "DB_PASSWORD=hunter22hunter",
+            "DB_PASSWORD=[REDACTED:secret]",
+        );
     }
 
     #[test]

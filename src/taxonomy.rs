@@ -4,7 +4,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// A root-cause category from `taxonomy.md`. The list is closed: adding one bumps the report schema.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Category {
     Network,
@@ -61,7 +63,9 @@ impl Category {
     pub(crate) fn default_actions(self) -> &'static [Action] {
         use Action::{Escalate, ManualFix, ResetCacheAndRetry, Retry, RetryWithDebug};
         match self {
-            Self::Network | Self::RateLimit | Self::Infrastructure | Self::Timeout => &[Retry, RetryWithDebug, Escalate],
+            Self::Network | Self::RateLimit | Self::Infrastructure | Self::Timeout => {
+                &[Retry, RetryWithDebug, Escalate]
+            }
             Self::Cache => &[ResetCacheAndRetry, Escalate],
             Self::ResourceExhaustion => &[Retry, ManualFix, Escalate],
             Self::TestFailure => &[ManualFix, Retry, Escalate],
@@ -82,7 +86,9 @@ impl std::fmt::Display for Category {
 }
 
 /// A recovery action a plan can recommend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Action {
     /// Re-run the failed jobs unchanged.
@@ -98,8 +104,13 @@ pub(crate) enum Action {
 }
 
 impl Action {
-    pub(crate) const ALL: [Self; 5] =
-        [Self::Retry, Self::RetryWithDebug, Self::ResetCacheAndRetry, Self::ManualFix, Self::Escalate];
+    pub(crate) const ALL: [Self; 5] = [
+        Self::Retry,
+        Self::RetryWithDebug,
+        Self::ResetCacheAndRetry,
+        Self::ManualFix,
+        Self::Escalate,
+    ];
 
     pub(crate) fn as_str(self) -> &'static str {
         match self {
@@ -113,7 +124,10 @@ impl Action {
 
     /// Whether the action re-runs jobs (and so spends the re-run budgets).
     pub(crate) fn reruns(self) -> bool {
-        matches!(self, Self::Retry | Self::RetryWithDebug | Self::ResetCacheAndRetry)
+        matches!(
+            self,
+            Self::Retry | Self::RetryWithDebug | Self::ResetCacheAndRetry
+        )
     }
 }
 

@@ -5,11 +5,11 @@ use std::path::PathBuf;
 use crate::config::Config;
 use crate::diagnose::Engine;
 use crate::error::Error;
+use crate::exit;
 use crate::ingest::{self, Outcome};
 use crate::plan::{self, Context, Plan};
 use crate::report::{self, Format, JobResult, Style};
 use crate::rules::Library;
-use crate::exit;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct DiagnoseArgs {
@@ -26,7 +26,12 @@ pub(crate) struct DiagnoseArgs {
     #[arg(long, value_name = "DIR")]
     templates: Option<PathBuf>,
     /// The run attempt the logs come from (1 for the first); budgets depend on it.
-    #[arg(long, value_name = "N", env = "GITHUB_RUN_ATTEMPT", default_value_t = 1)]
+    #[arg(
+        long,
+        value_name = "N",
+        env = "GITHUB_RUN_ATTEMPT",
+        default_value_t = 1
+    )]
     run_attempt: u32,
     /// The workflow run the logs come from, used in the plan's commands.
     #[arg(long, value_name = "ID", env = "GITHUB_RUN_ID")]
@@ -64,7 +69,10 @@ pub(crate) fn run(args: &DiagnoseArgs, style: Style) -> Result<u8, Error> {
     if diagnosed.is_empty() {
         return Err(Error::Ingest(ingest::IngestError::NoInput));
     }
-    let failed_jobs = diagnosed.iter().filter(|(job, _)| job.outcome != Outcome::Passed).count();
+    let failed_jobs = diagnosed
+        .iter()
+        .filter(|(job, _)| job.outcome != Outcome::Passed)
+        .count();
     let results: Vec<JobResult> = diagnosed
         .into_iter()
         .map(|(job, diagnosis)| {
@@ -75,7 +83,10 @@ pub(crate) fn run(args: &DiagnoseArgs, style: Style) -> Result<u8, Error> {
                 ));
             }
             if let Some(why) = &job.incomplete {
-                degraded.push(format!("{}: the log ends early ({why}); diagnosed what was read", job.origin));
+                degraded.push(format!(
+                    "{}: the log ends early ({why}); diagnosed what was read",
+                    job.origin
+                ));
             }
             let plan = if job.outcome == Outcome::Passed {
                 Plan::default()
@@ -88,11 +99,20 @@ pub(crate) fn run(args: &DiagnoseArgs, style: Style) -> Result<u8, Error> {
                 };
                 plan::plan(&diagnosis, &config.policy, &config.budgets, &ctx)
             };
-            JobResult { job, diagnosis, plan, actions: Vec::new() }
+            JobResult {
+                job,
+                diagnosis,
+                plan,
+                actions: Vec::new(),
+            }
         })
         .collect();
     let report = report::report(&results, &library, &config.digest(), degraded);
-    let code = if args.exit_zero { exit::OK } else { exit::for_verdict(report.verdict) };
+    let code = if args.exit_zero {
+        exit::OK
+    } else {
+        exit::for_verdict(report.verdict)
+    };
     let templates = args.templates.as_deref().or(config.templates.as_deref());
     let rendered = report::render(&report, args.format, style, templates, code)?;
     if let Some(path) = &args.report {

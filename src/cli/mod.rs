@@ -13,7 +13,13 @@ use crate::report::Style;
 
 /// Diagnose failed CI jobs from their logs and plan their recovery under a versioned policy.
 #[derive(Debug, Parser)]
-#[command(name = "recovery-agent", version, about, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "recovery-agent",
+    version,
+    about,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub(crate) struct Cli {
     /// When to colour text output.
     #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
@@ -61,7 +67,10 @@ impl Cli {
         let color = match self.color {
             Color::Always => true,
             Color::Never => false,
-            Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            Color::Auto => {
+                std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
         };
         Style { color }
     }
@@ -73,7 +82,8 @@ impl Cli {
             Command::Diagnose(args) => diagnose::run(&args, style),
             Command::Rules { command } => rules::run(command),
             Command::Schema => {
-                let mut text = serde_json::to_string_pretty(&crate::report::schema()).map_err(crate::report::ReportError::Json)?;
+                let mut text = serde_json::to_string_pretty(&crate::report::schema())
+                    .map_err(crate::report::ReportError::Json)?;
                 text.push('\n');
                 emit(&text)?;
                 Ok(crate::exit::OK)

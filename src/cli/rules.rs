@@ -112,7 +112,14 @@ fn list(format: ListFormat, args: &super::RuleArgs) -> Result<u8, Error> {
             let width = listed.iter().map(|r| r.id.len()).max().unwrap_or(0);
             let mut out = String::new();
             for r in &listed {
-                let _ = writeln!(out, "{:<width$}  {:<21}  {:<18}  {}", r.id, r.category.as_str(), r.pack, r.title);
+                let _ = writeln!(
+                    out,
+                    "{:<width$}  {:<21}  {:<18}  {}",
+                    r.id,
+                    r.category.as_str(),
+                    r.pack,
+                    r.title
+                );
             }
             let mut per_category: Vec<(Category, usize)> = Category::ALL
                 .iter()
@@ -120,10 +127,23 @@ fn list(format: ListFormat, args: &super::RuleArgs) -> Result<u8, Error> {
                 .filter(|(_, n)| *n > 0)
                 .collect();
             per_category.sort_by_key(|(c, _)| c.as_str());
-            let counts: Vec<String> = per_category.iter().map(|(c, n)| format!("{c} {n}")).collect();
-            let _ = writeln!(out, "\n{} rules in {} packs: {}", listed.len(), library.packs.len(), counts.join(", "));
+            let counts: Vec<String> = per_category
+                .iter()
+                .map(|(c, n)| format!("{c} {n}"))
+                .collect();
+            let _ = writeln!(
+                out,
+                "\n{} rules in {} packs: {}",
+                listed.len(),
+                library.packs.len(),
+                counts.join(", ")
+            );
             for p in &library.packs {
-                let _ = writeln!(out, "  {} {} ({} rules): {}", p.name, p.version, p.rules, p.description);
+                let _ = writeln!(
+                    out,
+                    "  {} {} ({} rules): {}",
+                    p.name, p.version, p.rules, p.description
+                );
             }
             out
         }
@@ -134,7 +154,8 @@ fn list(format: ListFormat, args: &super::RuleArgs) -> Result<u8, Error> {
 
 fn test(args: &super::RuleArgs) -> Result<u8, Error> {
     let (_, library) = super::diagnose::load(args)?;
-    let (checked, failures) = check_examples(&library).map_err(crate::diagnose::DiagnoseError::RuleSet)?;
+    let (checked, failures) =
+        check_examples(&library).map_err(crate::diagnose::DiagnoseError::RuleSet)?;
     let mut out = String::new();
     for f in &failures {
         let origin = library
@@ -143,19 +164,39 @@ fn test(args: &super::RuleArgs) -> Result<u8, Error> {
             .find(|r| r.id == f.rule_id)
             .and_then(|r| library.origin_of(r))
             .map_or_else(|| f.pack.clone(), ToString::to_string);
-        let what = if f.should_match { "example does not match" } else { "counterexample matches" };
-        let _ = writeln!(out, "FAIL {origin}: rule '{}': {what}: {:?}", f.rule_id, f.text);
+        let what = if f.should_match {
+            "example does not match"
+        } else {
+            "counterexample matches"
+        };
+        let _ = writeln!(
+            out,
+            "FAIL {origin}: rule '{}': {what}: {:?}",
+            f.rule_id, f.text
+        );
     }
-    let no_examples = library.rules.iter().filter(|r| r.examples.is_empty()).count();
+    let no_examples = library
+        .rules
+        .iter()
+        .filter(|r| r.examples.is_empty())
+        .count();
     let _ = writeln!(
         out,
         "{} rules, {checked} examples and counterexamples checked, {} failed{}",
         library.rules.len(),
         failures.len(),
-        if no_examples > 0 { format!("; {no_examples} rules have no example") } else { String::new() }
+        if no_examples > 0 {
+            format!("; {no_examples} rules have no example")
+        } else {
+            String::new()
+        }
     );
     super::emit(&out)?;
-    Ok(if failures.is_empty() { exit::OK } else { exit::CHECK_FAILED })
+    Ok(if failures.is_empty() {
+        exit::OK
+    } else {
+        exit::CHECK_FAILED
+    })
 }
 
 fn export(format: ExportFormat, args: &super::RuleArgs) -> Result<u8, Error> {
@@ -175,8 +216,16 @@ fn export(format: ExportFormat, args: &super::RuleArgs) -> Result<u8, Error> {
                     id: &r.id,
                     pattern: &r.pattern_src,
                     exclude: r.exclude.as_ref().map(regex::Regex::as_str),
-                    then: r.window.as_ref().filter(|w| w.direction == Direction::Then).map(|w| w.pattern.as_str()),
-                    after: r.window.as_ref().filter(|w| w.direction == Direction::After).map(|w| w.pattern.as_str()),
+                    then: r
+                        .window
+                        .as_ref()
+                        .filter(|w| w.direction == Direction::Then)
+                        .map(|w| w.pattern.as_str()),
+                    after: r
+                        .window
+                        .as_ref()
+                        .filter(|w| w.direction == Direction::After)
+                        .map(|w| w.pattern.as_str()),
                 })
                 .collect::<Vec<_>>(),
         )?,

@@ -15,12 +15,18 @@ pub(crate) struct ExampleFailure {
 }
 
 /// Runs each rule's examples and counterexamples, counting how many were checked.
-pub(crate) fn check_examples(library: &Library) -> Result<(usize, Vec<ExampleFailure>), aho_corasick::BuildError> {
+pub(crate) fn check_examples(
+    library: &Library,
+) -> Result<(usize, Vec<ExampleFailure>), aho_corasick::BuildError> {
     let matcher = Matcher::new(library)?;
     let mut checked = 0;
     let mut failures = Vec::new();
     for (index, rule) in library.rules.iter().enumerate() {
-        let cases = rule.examples.iter().map(|e| (e, true)).chain(rule.counterexamples.iter().map(|c| (c, false)));
+        let cases = rule
+            .examples
+            .iter()
+            .map(|e| (e, true))
+            .chain(rule.counterexamples.iter().map(|c| (c, false)));
         for (text, should_match) in cases {
             checked += 1;
             let matched = if rule.scope == Scope::FailedStep {
@@ -28,7 +34,11 @@ pub(crate) fn check_examples(library: &Library) -> Result<(usize, Vec<ExampleFai
             } else {
                 let mut scanner = Scanner::new(library, &matcher);
                 for (i, line) in text.split('\n').enumerate() {
-                    scanner.observe(&Line { number: i as u64 + 1, text: line, step: None });
+                    scanner.observe(&Line {
+                        number: i as u64 + 1,
+                        text: line,
+                        step: None,
+                    });
                 }
                 scanner.hits.get(index).is_some_and(|h| h.count > 0)
             };
@@ -68,7 +78,16 @@ counterexamples = ["fine", "No space left, but a counterexample"]
         let lib = Library::from_texts(&[("t.toml", pack)]).unwrap();
         let (checked, failures) = check_examples(&lib).unwrap();
         assert_eq!(checked, 4);
-        let got: Vec<(bool, &str)> = failures.iter().map(|f| (f.should_match, f.text.as_str())).collect();
-        assert_eq!(got, [(true, "does not match"), (false, "No space left, but a counterexample")]);
+        let got: Vec<(bool, &str)> = failures
+            .iter()
+            .map(|f| (f.should_match, f.text.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (true, "does not match"),
+                (false, "No space left, but a counterexample")
+            ]
+        );
     }
 }

@@ -74,7 +74,12 @@ impl Locator {
         if self.recent.len() == KEEP {
             self.recent.pop_front();
         }
-        self.recent.push_back(Candidate { line: line.number, step: line.step, text: cut(line.text, MAX_TEXT), score });
+        self.recent.push_back(Candidate {
+            line: line.number,
+            step: line.step,
+            text: cut(line.text, MAX_TEXT),
+            score,
+        });
     }
 
     /// The best candidate: inside the failing step when one is known, highest score, then earliest.
@@ -121,7 +126,11 @@ mod tests {
             (4, Some(1), "Error: a later one"),
             (5, Some(1), "##[error]Process completed with exit code 1."),
         ] {
-            loc.observe(&Line { number: n, text, step });
+            loc.observe(&Line {
+                number: n,
+                text,
+                step,
+            });
         }
         assert_eq!(loc.pick(Some(1)).map(|c| c.line), Some(3));
         assert_eq!(loc.pick(None).map(|c| c.line), Some(1));

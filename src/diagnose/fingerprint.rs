@@ -29,8 +29,12 @@ const MASKS: &[(&str, &str)] = &[
     (r"\d+", "N"),
 ];
 
-static COMPILED: LazyLock<Vec<(Regex, &'static str)>> =
-    LazyLock::new(|| MASKS.iter().filter_map(|(p, r)| Regex::new(p).ok().map(|re| (re, *r))).collect());
+static COMPILED: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+    MASKS
+        .iter()
+        .filter_map(|(p, r)| Regex::new(p).ok().map(|re| (re, *r)))
+        .collect()
+});
 
 /// Replaces volatile tokens with placeholders, so two runs of one failure read the same.
 pub(crate) fn mask(text: &str) -> String {
@@ -40,7 +44,11 @@ pub(crate) fn mask(text: &str) -> String {
         let next = if i == 5 {
             re.replace_all(&out, |c: &regex::Captures<'_>| {
                 let m = c.get(0).map_or("", |m| m.as_str());
-                if m.len() >= 7 { "<hex>".to_owned() } else { m.to_owned() }
+                if m.len() >= 7 {
+                    "<hex>".to_owned()
+                } else {
+                    m.to_owned()
+                }
             })
         } else {
             re.replace_all(&out, *replacement)
@@ -52,7 +60,8 @@ pub(crate) fn mask(text: &str) -> String {
 
 /// Computes a `v1` fingerprint from a rule id (or `unknown`) and its identifying parts.
 pub(crate) fn fingerprint(key: &str, parts: &[(String, String)]) -> String {
-    let mut sorted: Vec<(&str, String)> = parts.iter().map(|(n, v)| (n.as_str(), mask(v))).collect();
+    let mut sorted: Vec<(&str, String)> =
+        parts.iter().map(|(n, v)| (n.as_str(), mask(v))).collect();
     sorted.sort();
     let mut material = String::from(key);
     for (name, value) in sorted {
@@ -80,22 +89,40 @@ mod tests {
         fn case(input: &str, expected: &str) {
             assert_eq!(mask(input), expected);
         }
-        case("2024-01-02T03:04:05.123Z request failed", "<ts> request failed");
+        case(
+            "2024-01-02T03:04:05.123Z request failed",
+            "<ts> request failed",
+        );
         case("took 1.23s and 450ms", "took <dur> and <dur>");
-        case("layer sha256:4edbd2beb5f78b1014028f4fbb99 missing", "layer <hex> missing");
+        case(
+            "layer sha256:4edbd2beb5f78b1014028f4fbb99 missing",
+            "layer <hex> missing",
+        );
         case("commit 1a2b3c4d broke it", "commit <hex> broke it");
         case("id 123e4567-e89b-12d3-a456-426614174000", "id <uuid>");
         case("connect to 10.1.2.3:443 failed", "connect to <ip> failed");
-        case("/home/runner/work/app/app/src/main.rs:10:5: error", "<path>/main.rs:N:N: error");
-        case("C:\\a\\b\\c.cs(10,5): error CS0246", "<path>/c.cs(N,N): error CSN");
+        case(
+            "/home/runner/work/app/app/src/main.rs:10:5: error",
+            "<path>/main.rs:N:N: error",
+        );
+        case(
+            "C:\\a\\b\\c.cs(10,5): error CS0246",
+            "<path>/c.cs(N,N): error CSN",
+        );
         case("Tests: 3 failed, 120 passed", "Tests: N failed, N passed");
         case("at 12:30:45 job lost", "at <time> job lost");
     }
 
     #[test]
     fn volatile_tokens_do_not_change_the_fingerprint() {
-        let a = fingerprint("net-x", &[("host".to_owned(), "10.0.0.1:443 after 1.2s".to_owned())]);
-        let b = fingerprint("net-x", &[("host".to_owned(), "10.9.8.7:443 after 30s".to_owned())]);
+        let a = fingerprint(
+            "net-x",
+            &[("host".to_owned(), "10.0.0.1:443 after 1.2s".to_owned())],
+        );
+        let b = fingerprint(
+            "net-x",
+            &[("host".to_owned(), "10.9.8.7:443 after 30s".to_owned())],
+        );
         assert_eq!(a, b);
         assert!(a.starts_with("v1:") && a.len() == 19, "{a}");
     }
@@ -108,8 +135,14 @@ mod tests {
             fingerprint("npm-a", &parts),
             fingerprint("npm-a", &[("package".to_owned(), "right-pad".to_owned())])
         );
-        let order_a = [("a".to_owned(), "1x".to_owned()), ("b".to_owned(), "y".to_owned())];
-        let order_b = [("b".to_owned(), "y".to_owned()), ("a".to_owned(), "1x".to_owned())];
+        let order_a = [
+            ("a".to_owned(), "1x".to_owned()),
+            ("b".to_owned(), "y".to_owned()),
+        ];
+        let order_b = [
+            ("b".to_owned(), "y".to_owned()),
+            ("a".to_owned(), "1x".to_owned()),
+        ];
         assert_eq!(fingerprint("r", &order_a), fingerprint("r", &order_b));
     }
 }

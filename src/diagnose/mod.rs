@@ -87,7 +87,10 @@ pub(crate) struct Engine<'l> {
 
 impl<'l> Engine<'l> {
     pub(crate) fn new(library: &'l Library) -> Result<Self, DiagnoseError> {
-        Ok(Self { library, matcher: scan::Matcher::new(library).map_err(DiagnoseError::RuleSet)? })
+        Ok(Self {
+            library,
+            matcher: scan::Matcher::new(library).map_err(DiagnoseError::RuleSet)?,
+        })
     }
 
     /// Reads one job's log and diagnoses it, in a single streaming pass.
@@ -105,7 +108,13 @@ impl<'l> Engine<'l> {
                 cache_keys.push(key.trim().to_owned());
             }
         })?;
-        let diagnosis = decide(&self.library.rules, &scanner.hits, &locator, &job, cache_keys);
+        let diagnosis = decide(
+            &self.library.rules,
+            &scanner.hits,
+            &locator,
+            &job,
+            cache_keys,
+        );
         Ok((job, diagnosis))
     }
 }
@@ -122,10 +131,18 @@ struct Candidate<'a> {
 /// Step rules matched against the first failed step's name and the command its marker names. Each
 /// hit is placed on the locator's best line in that step, or on the step's first line.
 fn step_hits(rules: &[Rule], job: &JobLog, locator: &fallback::Locator) -> Vec<(usize, scan::Hit)> {
-    let Some(index) = job.first_failed_step() else { return Vec::new() };
-    let Some(step) = job.steps.get(index) else { return Vec::new() };
-    let names: Vec<&str> = std::iter::once(step.name.as_str()).chain(step.command.as_deref()).collect();
-    let pick = locator.pick(Some(index)).filter(|c| c.step == Some(index) && c.score >= 2);
+    let Some(index) = job.first_failed_step() else {
+        return Vec::new();
+    };
+    let Some(step) = job.steps.get(index) else {
+        return Vec::new();
+    };
+    let names: Vec<&str> = std::iter::once(step.name.as_str())
+        .chain(step.command.as_deref())
+        .collect();
+    let pick = locator
+        .pick(Some(index))
+        .filter(|c| c.step == Some(index) && c.score >= 2);
     rules
         .iter()
         .enumerate()
@@ -147,14 +164,28 @@ fn step_hits(rules: &[Rule], job: &JobLog, locator: &fallback::Locator) -> Vec<(
         .collect()
 }
 
-fn best_hit<'a>(rule_index: usize, rule: &'a Rule, hits: &'a scan::RuleHits, job: &JobLog) -> Option<Candidate<'a>> {
+fn best_hit<'a>(
+    rule_index: usize,
+    rule: &'a Rule,
+    hits: &'a scan::RuleHits,
+    job: &JobLog,
+) -> Option<Candidate<'a>> {
     hits.hits()
         .map(|hit| (hit, score::placement(hit.line, hit.step, job)))
-        .fold(None, |best: Option<(&scan::Hit, f64)>, (hit, p)| match best {
-            Some((b, bp)) if bp > p || (bp == p && b.line <= hit.line) => Some((b, bp)),
-            _ => Some((hit, p)),
+        .fold(
+            None,
+            |best: Option<(&scan::Hit, f64)>, (hit, p)| match best {
+                Some((b, bp)) if bp > p || (bp == p && b.line <= hit.line) => Some((b, bp)),
+                _ => Some((hit, p)),
+            },
+        )
+        .map(|(hit, placement)| Candidate {
+            rule_index,
+            rule,
+            hit,
+            placement,
+            score: rule.confidence * placement,
         })
-        .map(|(hit, placement)| Candidate { rule_index, rule, hit, placement, score: rule.confidence * placement })
 }
 
 /// Picks the cause among the rules that matched, or falls back to the error-line locator.
@@ -175,20 +206,36 @@ fn decide(
     candidates.extend(placed.iter().filter_map(|(i, hit)| {
         let rule = rules.get(*i)?;
         let placement = score::placement(hit.line, hit.step, job);
-        Some(Candidate { rule_index: *i, rule, hit, placement, score: rule.confidence * placement })
+        Some(Candidate {
+            rule_index: *i,
+            rule,
+            hit,
+            placement,
+            score: rule.confidence * placement,
+        })
     }));
     // Highest score first; ties go to the earlier line (the earlier cause), then to rule order.
     candidates.sort_by(|a, b| {
-        b.score.total_cmp(&a.score).then(a.hit.line.cmp(&b.hit.line)).then(a.rule_index.cmp(&b.rule_index))
+        b.score
+            .total_cmp(&a.score)
+            .then(a.hit.line.cmp(&b.hit.line))
+            .then(a.rule_index.cmp(&b.rule_index))
     });
     let outcome_factor = score::outcome(job.outcome);
     let Some(primary) = candidates.first() else {
         return unknown(locator, job, cache_keys);
     };
     let rule = primary.rule;
-    let same: Vec<&Candidate<'_>> = candidates.iter().skip(1).filter(|c| c.rule.category == rule.category).collect();
+    let same: Vec<&Candidate<'_>> = candidates
+        .iter()
+        .skip(1)
+        .filter(|c| c.rule.category == rule.category)
+        .collect();
     let in_failed_steps = same.iter().filter(|c| c.placement >= 0.9).count();
-    let rival = candidates.iter().find(|c| c.rule.category != rule.category).map_or(0.0, |c| c.score);
+    let rival = candidates
+        .iter()
+        .find(|c| c.rule.category != rule.category)
+        .map_or(0.0, |c| c.score);
     let factors = Factors {
         strength: rule.confidence,
         placement: primary.placement,
@@ -199,11 +246,17 @@ fn decide(
 
     let mut evidence = Vec::new();
     let mut primary_hits: Vec<&scan::Hit> = match rule.scope {
-        Scope::Line => hits.get(primary.rule_index).map(|h| h.hits().collect()).unwrap_or_default(),
+        Scope::Line => hits
+            .get(primary.rule_index)
+            .map(|h| h.hits().collect())
+            .unwrap_or_default(),
         Scope::FailedStep => vec![primary.hit],
     };
     primary_hits.sort_by(|a, b| {
-        let (pa, pb) = (score::placement(a.line, a.step, job), score::placement(b.line, b.step, job));
+        let (pa, pb) = (
+            score::placement(a.line, a.step, job),
+            score::placement(b.line, b.step, job),
+        );
         pb.total_cmp(&pa).then(a.line.cmp(&b.line))
     });
     for hit in primary_hits.iter().take(3) {
@@ -223,12 +276,20 @@ fn decide(
     }
     evidence.truncate(MAX_EVIDENCE);
 
-    let captures: Vec<(String, String)> =
-        primary.hit.captures.iter().map(|(n, v)| (n.clone(), redact(v).into_owned())).collect();
+    let captures: Vec<(String, String)> = primary
+        .hit
+        .captures
+        .iter()
+        .map(|(n, v)| (n.clone(), redact(v).into_owned()))
+        .collect();
     let identifying: Vec<(String, String)> = if rule.fingerprint.is_empty() {
         vec![("line".to_owned(), primary.hit.text.clone())]
     } else {
-        captures.iter().filter(|(n, _)| rule.fingerprint.contains(n)).cloned().collect()
+        captures
+            .iter()
+            .filter(|(n, _)| rule.fingerprint.contains(n))
+            .cloned()
+            .collect()
     };
     let mut seen = vec![rule.category];
     let alternatives = candidates
@@ -249,11 +310,19 @@ fn decide(
         .collect();
     Diagnosis {
         category: rule.category,
-        rule: Some(Decider { id: rule.id.clone(), pack: rule.pack.clone(), title: fill(&rule.title, &captures) }),
+        rule: Some(Decider {
+            id: rule.id.clone(),
+            pack: rule.pack.clone(),
+            title: fill(&rule.title, &captures),
+        }),
         confidence: factors.confidence(),
         factors: Some(factors),
         fingerprint: fingerprint::fingerprint(&rule.id, &identifying),
-        remediation: rule.remediation.iter().map(|step| fill(step, &captures)).collect(),
+        remediation: rule
+            .remediation
+            .iter()
+            .map(|step| fill(step, &captures))
+            .collect(),
         captures,
         evidence,
         alternatives,
@@ -263,7 +332,11 @@ fn decide(
 }
 
 fn unknown(locator: &fallback::Locator, job: &JobLog, cache_keys: Vec<String>) -> Diagnosis {
-    let pick = if job.outcome == ingest::Outcome::Passed { None } else { locator.pick(job.first_failed_step()) };
+    let pick = if job.outcome == ingest::Outcome::Passed {
+        None
+    } else {
+        locator.pick(job.first_failed_step())
+    };
     let evidence: Vec<Evidence> = pick
         .map(|c| Evidence {
             line: c.line,
@@ -274,8 +347,9 @@ fn unknown(locator: &fallback::Locator, job: &JobLog, cache_keys: Vec<String>) -
         })
         .into_iter()
         .collect();
-    let identifying: Vec<(String, String)> =
-        pick.map(|c| vec![("line".to_owned(), c.text.clone())]).unwrap_or_default();
+    let identifying: Vec<(String, String)> = pick
+        .map(|c| vec![("line".to_owned(), c.text.clone())])
+        .unwrap_or_default();
     Diagnosis {
         category: Category::Unknown,
         rule: None,
@@ -315,8 +389,11 @@ fn to_evidence(hit: &scan::Hit, rule_id: &str, job: &JobLog) -> Evidence {
 fn fill(step: &str, captures: &[(String, String)]) -> String {
     let mut out = step.to_owned();
     for (name, value) in captures {
-        let clean: String =
-            value.chars().filter(|c| *c != '`' && !c.is_control()).take(MAX_CAPTURE_IN_STEP).collect();
+        let clean: String = value
+            .chars()
+            .filter(|c| *c != '`' && !c.is_control())
+            .take(MAX_CAPTURE_IN_STEP)
+            .collect();
         out = out.replace(&format!("{{{name}}}"), &clean);
     }
     if out.contains('{') {

@@ -65,7 +65,12 @@ impl Prefilter {
                     .build(&literals)?,
             )
         };
-        Ok(Self { automaton, owners, always, patterns: patterns.len() })
+        Ok(Self {
+            automaton,
+            owners,
+            always,
+            patterns: patterns.len(),
+        })
     }
 
     /// Fills `scratch.candidates` with the patterns `line` could match, in ascending order.
@@ -79,7 +84,11 @@ impl Prefilter {
         scratch.candidates.extend_from_slice(&self.always);
         if let Some(ac) = &self.automaton {
             for m in ac.find_overlapping_iter(line) {
-                for &p in self.owners.get(m.pattern().as_usize()).map_or(&[][..], Vec::as_slice) {
+                for &p in self
+                    .owners
+                    .get(m.pattern().as_usize())
+                    .map_or(&[][..], Vec::as_slice)
+                {
                     if let Some(s) = scratch.stamps.get_mut(p)
                         && *s != stamp
                     {
@@ -135,7 +144,7 @@ fn class_char(class: &Class) -> Option<Vec<u8>> {
     };
     match chars.as_slice() {
         [c] => Some(c.to_ascii_lowercase().to_string().into_bytes()),
-        [a, b] if a.is_ascii_alphabetic() && a.to_ascii_lowercase() == b.to_ascii_lowercase() => {
+        [a, b] if a.is_ascii_alphabetic() && a.eq_ignore_ascii_case(b) => {
             Some(vec![a.to_ascii_lowercase() as u8])
         }
         _ => None,
@@ -211,15 +220,29 @@ mod tests {
         #[track_caller]
         fn case(pattern: &str, expected: Option<&[&str]>) {
             let got = required_literals(pattern).map(|set| {
-                set.into_iter().map(|l| String::from_utf8(l).unwrap()).collect::<Vec<_>>()
+                set.into_iter()
+                    .map(|l| String::from_utf8(l).unwrap())
+                    .collect::<Vec<_>>()
             });
             let expected = expected.map(|e| e.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>());
             assert_eq!(got, expected, "{pattern}");
         }
-        case("No space left on device", Some(&["no space left on device"]));
-        case(r"npm (?:ERR!|error) code ERESOLVE", Some(&[" code eresolve"]));
-        case(r"(?i)fatal: unable to access", Some(&["fatal: unable to acce"]));
-        case(r"(?:ECONNRESET|ETIMEDOUT)", Some(&["econnreset", "etimedout"]));
+        case(
+            "No space left on device",
+            Some(&["no space left on device"]),
+        );
+        case(
+            r"npm (?:ERR!|error) code ERESOLVE",
+            Some(&[" code eresolve"]),
+        );
+        case(
+            r"(?i)fatal: unable to access",
+            Some(&["fatal: unable to acce"]),
+        );
+        case(
+            r"(?:ECONNRESET|ETIMEDOUT)",
+            Some(&["econnreset", "etimedout"]),
+        );
         case(r"^\s*\d+ failed", Some(&[" failed"]));
         case(r"error\[E(?P<code>\d{4})\]", Some(&["error[e"]));
         case(r"^E\s+", None);

@@ -31,6 +31,14 @@ pub(crate) struct Hit {
     pub(crate) after: Vec<(u64, String)>,
 }
 
+/// The line an `after` rule's match must follow, and what it captured.
+#[derive(Debug, Clone)]
+struct Header {
+    line: u64,
+    text: String,
+    captures: Vec<(String, String)>,
+}
+
 /// Everything one rule matched in one log.
 #[derive(Debug, Default)]
 pub(crate) struct RuleHits {
@@ -38,14 +46,19 @@ pub(crate) struct RuleHits {
     recent: VecDeque<Hit>,
     /// A `then` rule's first half, waiting for its second within the window (last line allowed).
     pending: Option<(Hit, u64)>,
-    /// An `after` rule's latest header line and its captures.
-    header: Option<(u64, String, Vec<(String, String)>)>,
+    /// An `after` rule's latest header line.
+    header: Option<Header>,
     pub(crate) count: u64,
 }
 
 impl Hit {
     /// A hit that no line match produced: a step rule's, placed on the line that best shows the failure.
-    pub(crate) fn placed(line: u64, step: Option<usize>, text: &str, captures: Vec<(String, String)>) -> Self {
+    pub(crate) fn placed(
+        line: u64,
+        step: Option<usize>,
+        text: &str,
+        captures: Vec<(String, String)>,
+    ) -> Self {
         Self {
             seq: 0,
             line,
@@ -81,7 +94,10 @@ impl RuleHits {
         if let Some((hit, _)) = self.pending.as_mut().filter(|(h, _)| h.seq == seq) {
             return Some(hit);
         }
-        self.first.iter_mut().chain(self.recent.iter_mut()).find(|h| h.seq == seq)
+        self.first
+            .iter_mut()
+            .chain(self.recent.iter_mut())
+            .find(|h| h.seq == seq)
     }
 }
 
@@ -98,7 +114,12 @@ impl Matcher {
     pub(crate) fn new(library: &Library) -> Result<Self, aho_corasick::BuildError> {
         let mut patterns = Vec::new();
         let mut slots = Vec::new();
-        for (index, rule) in library.rules.iter().enumerate().filter(|(_, r)| r.scope == Scope::Line) {
+        for (index, rule) in library
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.scope == Scope::Line)
+        {
             patterns.push(rule.pattern_src.as_str());
             slots.push((index, false));
             if let Some(window) = &rule.window {
@@ -106,7 +127,10 @@ impl Matcher {
                 slots.push((index, true));
             }
         }
-        Ok(Self { prefilter: Prefilter::new(&patterns)?, slots })
+        Ok(Self {
+            prefilter: Prefilter::new(&patterns)?,
+            slots,
+        })
     }
 }
 
@@ -138,7 +162,9 @@ impl<'a> Scanner<'a> {
 
     pub(crate) fn observe(&mut self, line: &Line<'_>) {
         self.feed_after_context(line);
-        self.matcher.prefilter.candidates(line.text, &mut self.scratch);
+        self.matcher
+            .prefilter
+            .candidates(line.text, &mut self.scratch);
         if !self.scratch.candidates.is_empty() {
             // Candidates are only candidates: `start`, `complete` and `header` run the regexes. A line
             // never pairs with itself: `then` partners are checked before a line starts a match, and
@@ -166,28 +192,41 @@ impl<'a> Scanner<'a> {
         if self.before.len() == CONTEXT_BEFORE {
             self.before.pop_front();
         }
-        self.before.push_back((line.number, cut(line.text, MAX_CONTEXT_TEXT)));
+        self.before
+            .push_back((line.number, cut(line.text, MAX_CONTEXT_TEXT)));
     }
 
     fn feed_after_context(&mut self, line: &Line<'_>) {
         let hits = &mut self.hits;
         self.awaiting.retain_mut(|(rule, seq, wanted)| {
-            let Some(hit) = hits.get_mut(*rule).and_then(|h| h.find_mut(*seq)) else { return false };
-            hit.after.push((line.number, cut(line.text, MAX_CONTEXT_TEXT)));
+            let Some(hit) = hits.get_mut(*rule).and_then(|h| h.find_mut(*seq)) else {
+                return false;
+            };
+            hit.after
+                .push((line.number, cut(line.text, MAX_CONTEXT_TEXT)));
             *wanted -= 1;
             *wanted > 0
         });
     }
 
     fn start(&mut self, index: usize, line: &Line<'_>) {
-        let Some(rule) = self.rules.get(index) else { return };
-        let Some(caps) = rule.match_line(line.text) else { return };
+        let Some(rule) = self.rules.get(index) else {
+            return;
+        };
+        let Some(caps) = rule.match_line(line.text) else {
+            return;
+        };
         self.seq += 1;
         let captures = rule
             .pattern
             .capture_names()
             .flatten()
-            .filter_map(|name| Some((name.to_owned(), cut(caps.name(name)?.as_str(), MAX_CONTEXT_TEXT))))
+            .filter_map(|name| {
+                Some((
+                    name.to_owned(),
+                    cut(caps.name(name)?.as_str(), MAX_CONTEXT_TEXT),
+                ))
+            })
             .collect();
         let mut hit = Hit {
             seq: self.seq,
@@ -199,19 +238,23 @@ impl<'a> Scanner<'a> {
             before: self.before.iter().cloned().collect(),
             after: Vec::new(),
         };
-        let Some(state) = self.hits.get_mut(index) else { return };
+        let Some(state) = self.hits.get_mut(index) else {
+            return;
+        };
         match &rule.window {
             Some(w) if w.direction == Direction::Then => {
                 state.pending = Some((hit, line.number + u64::from(w.within)));
             }
             Some(w) => {
                 // `after`: only a line that follows its header closely enough is a match.
-                let Some((at, text, captures)) = state.header.clone() else { return };
-                if line.number - at > u64::from(w.within) {
+                let Some(header) = state.header.clone() else {
+                    return;
+                };
+                if line.number - header.line > u64::from(w.within) {
                     return;
                 }
-                hit.partner = Some((at, text));
-                hit.captures.extend(captures);
+                hit.partner = Some((header.line, header.text));
+                hit.captures.extend(header.captures);
                 state.keep(hit);
             }
             None => state.keep(hit),
@@ -220,31 +263,63 @@ impl<'a> Scanner<'a> {
     }
 
     fn header(&mut self, index: usize, line: &Line<'_>) {
-        let (Some(rule), Some(state)) = (self.rules.get(index), self.hits.get_mut(index)) else { return };
-        let Some(w) = rule.window.as_ref().filter(|w| w.direction == Direction::After) else { return };
-        let Some(caps) = w.regex.captures(line.text) else { return };
+        let (Some(rule), Some(state)) = (self.rules.get(index), self.hits.get_mut(index)) else {
+            return;
+        };
+        let Some(w) = rule
+            .window
+            .as_ref()
+            .filter(|w| w.direction == Direction::After)
+        else {
+            return;
+        };
+        let Some(caps) = w.regex.captures(line.text) else {
+            return;
+        };
         let captures = w
             .regex
             .capture_names()
             .flatten()
-            .filter_map(|name| Some((name.to_owned(), cut(caps.name(name)?.as_str(), MAX_CONTEXT_TEXT))))
+            .filter_map(|name| {
+                Some((
+                    name.to_owned(),
+                    cut(caps.name(name)?.as_str(), MAX_CONTEXT_TEXT),
+                ))
+            })
             .collect();
-        state.header = Some((line.number, cut(line.text, MAX_HIT_TEXT), captures));
+        state.header = Some(Header {
+            line: line.number,
+            text: cut(line.text, MAX_HIT_TEXT),
+            captures,
+        });
     }
 
     fn complete(&mut self, index: usize, line: &Line<'_>) {
-        let (Some(rule), Some(state)) = (self.rules.get(index), self.hits.get_mut(index)) else { return };
-        let Some(then) = rule.window.as_ref().filter(|w| w.direction == Direction::Then) else { return };
-        let Some((_, deadline)) = &state.pending else { return };
+        let (Some(rule), Some(state)) = (self.rules.get(index), self.hits.get_mut(index)) else {
+            return;
+        };
+        let Some(then) = rule
+            .window
+            .as_ref()
+            .filter(|w| w.direction == Direction::Then)
+        else {
+            return;
+        };
+        let Some((_, deadline)) = &state.pending else {
+            return;
+        };
         if line.number > *deadline {
             state.pending = None;
             return;
         }
-        let Some(caps) = then.regex.captures(line.text) else { return };
+        let Some(caps) = then.regex.captures(line.text) else {
+            return;
+        };
         if let Some((mut hit, _)) = state.pending.take() {
             for name in then.regex.capture_names().flatten() {
                 if let Some(value) = caps.name(name) {
-                    hit.captures.push((name.to_owned(), cut(value.as_str(), MAX_CONTEXT_TEXT)));
+                    hit.captures
+                        .push((name.to_owned(), cut(value.as_str(), MAX_CONTEXT_TEXT)));
                 }
             }
             hit.partner = Some((line.number, cut(line.text, MAX_HIT_TEXT)));
@@ -258,7 +333,10 @@ pub(crate) fn cut(text: &str, max: usize) -> String {
     if text.len() <= max {
         return text.to_owned();
     }
-    let end = (0..=max).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+    let end = (0..=max)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
     format!("{}…", text.get(..end).unwrap_or_default())
 }
 
@@ -293,14 +371,32 @@ confidence = 0.8
         let matcher = Matcher::new(&lib).unwrap();
         let mut scanner = Scanner::new(&lib, &matcher);
         for (i, text) in lines.iter().enumerate() {
-            scanner.observe(&Line { number: i as u64 + 1, text, step: None });
+            scanner.observe(&Line {
+                number: i as u64 + 1,
+                text,
+                step: None,
+            });
         }
-        scanner.hits.iter().map(|h| h.hits().cloned().collect()).collect()
+        scanner
+            .hits
+            .iter()
+            .map(|h| h.hits().cloned().collect())
+            .collect()
     }
 
     #[test]
     fn records_hits_with_captures_and_context() {
-        let hits = scan(&["a", "b", "c", "d", "write: No space left on device", "e", "f", "g", "h"]);
+        let hits = scan(&[
+            "a",
+            "b",
+            "c",
+            "d",
+            "write: No space left on device",
+            "e",
+            "f",
+            "g",
+            "h",
+        ]);
         let disk = &hits[0];
         assert_eq!(disk.len(), 1);
         assert_eq!(disk[0].line, 5);
@@ -317,11 +413,26 @@ confidence = 0.8
 
     #[test]
     fn multi_line_rules_need_both_halves_within_the_window() {
-        let hits = scan(&["What went wrong:", "x", "Execution failed for task ':app:compileJava'"]);
+        let hits = scan(&[
+            "What went wrong:",
+            "x",
+            "Execution failed for task ':app:compileJava'",
+        ]);
         assert_eq!(hits[1].len(), 1);
         assert_eq!(hits[1][0].partner.as_ref().map(|(n, _)| *n), Some(3));
-        assert_eq!(hits[1][0].captures, [("task".to_owned(), ":app:compileJava".to_owned())]);
-        assert!(scan(&["What went wrong:", "x", "y", "Execution failed for task 'a'"])[1].is_empty());
+        assert_eq!(
+            hits[1][0].captures,
+            [("task".to_owned(), ":app:compileJava".to_owned())]
+        );
+        assert!(
+            scan(&[
+                "What went wrong:",
+                "x",
+                "y",
+                "Execution failed for task 'a'"
+            ])[1]
+                .is_empty()
+        );
         assert!(scan(&["Execution failed for task 'a'", "What went wrong:"])[1].is_empty());
     }
 
@@ -345,23 +456,39 @@ confidence = 0.8
         let run = |lines: &[&str]| {
             let mut scanner = Scanner::new(&lib, &matcher);
             for (i, text) in lines.iter().enumerate() {
-                scanner.observe(&Line { number: i as u64 + 1, text, step: None });
+                scanner.observe(&Line {
+                    number: i as u64 + 1,
+                    text,
+                    step: None,
+                });
             }
-            scanner.hits[0].hits().map(|h| (h.line, h.partner.as_ref().map(|(n, _)| *n))).collect::<Vec<_>>()
+            scanner.hits[0]
+                .hits()
+                .map(|h| (h.line, h.partner.as_ref().map(|(n, _)| *n)))
+                .collect::<Vec<_>>()
         };
-        assert_eq!(run(&["  1) early mention", "  2 failing", "", "  1) the test"]), [(4, Some(2))]);
+        assert_eq!(
+            run(&["  1) early mention", "  2 failing", "", "  1) the test"]),
+            [(4, Some(2))]
+        );
         assert_eq!(run(&["  2 failing", "", "", "  1) too far"]), []);
     }
 
     #[test]
     fn memory_per_rule_is_bounded() {
-        let lines: Vec<String> = (0..1000).map(|i| format!("{i}: No space left on device")).collect();
+        let lines: Vec<String> = (0..1000)
+            .map(|i| format!("{i}: No space left on device"))
+            .collect();
         let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
         let lib = Library::from_texts(&[("t.toml", PACK)]).unwrap();
         let matcher = Matcher::new(&lib).unwrap();
         let mut scanner = Scanner::new(&lib, &matcher);
         for (i, text) in refs.iter().enumerate() {
-            scanner.observe(&Line { number: i as u64 + 1, text, step: None });
+            scanner.observe(&Line {
+                number: i as u64 + 1,
+                text,
+                step: None,
+            });
         }
         assert_eq!(scanner.hits[0].count, 1000);
         let kept: Vec<u64> = scanner.hits[0].hits().map(|h| h.line).collect();

@@ -34,7 +34,10 @@ pub(crate) struct Factors {
 
 impl Factors {
     pub(crate) fn confidence(&self) -> f64 {
-        round2(((self.strength * self.placement + self.support).min(1.0) * self.margin * self.outcome).clamp(0.0, 1.0))
+        round2(
+            ((self.strength * self.placement + self.support).min(1.0) * self.margin * self.outcome)
+                .clamp(0.0, 1.0),
+        )
     }
 }
 
@@ -94,7 +97,13 @@ mod tests {
             steps: failed
                 .iter()
                 .enumerate()
-                .map(|(i, &f)| Step { name: format!("s{i}"), start_line: 1, end_line: 1, failed: f, command: None })
+                .map(|(i, &f)| Step {
+                    name: format!("s{i}"),
+                    start_line: 1,
+                    end_line: 1,
+                    failed: f,
+                    command: None,
+                })
                 .collect(),
             incomplete: None,
         }
@@ -115,10 +124,19 @@ mod tests {
 
     #[test]
     fn confidence_combines_the_factors() {
-        let f = Factors { strength: 0.9, placement: 1.0, support: 0.05, margin: margin(0.9, 0.45), outcome: 1.0 };
+        let f = Factors {
+            strength: 0.9,
+            placement: 1.0,
+            support: 0.05,
+            margin: margin(0.9, 0.45),
+            outcome: 1.0,
+        };
         assert_eq!(f.margin, 0.875);
         assert_eq!(f.confidence(), 0.83);
-        let passed = Factors { outcome: outcome(Outcome::Passed), ..f };
+        let passed = Factors {
+            outcome: outcome(Outcome::Passed),
+            ..f
+        };
         assert_eq!(passed.confidence(), 0.12);
         assert_eq!(support(5), 0.10);
         assert_eq!(margin(0.5, 0.9), 0.5);

@@ -29,7 +29,9 @@ pub(crate) fn for_each_line(
             Some(at) => (at + 1, true),
             None => (chunk.len(), false),
         };
-        let body = chunk.get(..take - usize::from(line_ends)).unwrap_or_default();
+        let body = chunk
+            .get(..take - usize::from(line_ends))
+            .unwrap_or_default();
         let room = MAX_LINE_BYTES.saturating_sub(buf.len());
         if body.len() > room {
             cut = true;
@@ -57,7 +59,10 @@ mod tests {
     fn split(input: &[u8]) -> Vec<(Vec<u8>, bool)> {
         let mut out = Vec::new();
         let mut reader = io::BufReader::with_capacity(7, input);
-        for_each_line(&mut reader, &mut Vec::new(), |l, cut| out.push((l.to_vec(), cut))).unwrap();
+        for_each_line(&mut reader, &mut Vec::new(), |l, cut| {
+            out.push((l.to_vec(), cut));
+        })
+        .unwrap();
         out
     }
 
@@ -77,7 +82,10 @@ mod tests {
         case("a\nb", &["a", "b"]);
         case("\n\n", &["", ""]);
         case("one\r\ntwo\r\n", &["one\r", "two\r"]);
-        case("a line longer than the buffer\nx", &["a line longer than the buffer", "x"]);
+        case(
+            "a line longer than the buffer\nx",
+            &["a line longer than the buffer", "x"],
+        );
     }
 
     #[test]

@@ -76,7 +76,10 @@ impl JobLog {
 }
 
 /// Streams `input` line by line through `visit`, holding one line at a time.
-pub(crate) fn read(input: LogInput, visit: &mut dyn FnMut(&Line<'_>)) -> Result<JobLog, IngestError> {
+pub(crate) fn read(
+    input: LogInput,
+    visit: &mut dyn FnMut(&Line<'_>),
+) -> Result<JobLog, IngestError> {
     let name = input.name.clone();
     let origin = input.origin.clone();
     let mut normalizer = normalize::Normalizer::default();
@@ -97,7 +100,11 @@ pub(crate) fn read(input: LogInput, visit: &mut dyn FnMut(&Line<'_>)) -> Result<
             if let Some(failure) = verdict.observe(number, text) {
                 tracker.mark_failed(number, failure.command);
             }
-            visit(&Line { number, text, step: tracker.current() });
+            visit(&Line {
+                number,
+                text,
+                step: tracker.current(),
+            });
         })?;
         Ok(())
     });
@@ -109,5 +116,16 @@ pub(crate) fn read(input: LogInput, visit: &mut dyn FnMut(&Line<'_>)) -> Result<
     };
     let (outcome, outcome_line) = verdict.outcome();
     let (format, steps) = tracker.finish();
-    Ok(JobLog { name, origin, format, lines: number, bytes, cut_lines, outcome, outcome_line, steps, incomplete })
+    Ok(JobLog {
+        name,
+        origin,
+        format,
+        lines: number,
+        bytes,
+        cut_lines,
+        outcome,
+        outcome_line,
+        steps,
+        incomplete,
+    })
 }

@@ -20,7 +20,11 @@ impl Normalizer {
     /// services hide markers there (Travis prints `travis_fold:end:x\r\x1b[0K` before the next line).
     pub(crate) fn normalize(&mut self, raw: &[u8]) -> Normalized<'_> {
         self.apply(raw);
-        Normalized { text: &self.text, overwritten: &self.overwritten, timestamped: self.timestamped }
+        Normalized {
+            text: &self.text,
+            overwritten: &self.overwritten,
+            timestamped: self.timestamped,
+        }
     }
 
     fn apply(&mut self, raw: &[u8]) {
@@ -84,7 +88,13 @@ pub(crate) fn strip_timestamp(line: &str) -> &str {
         let bracket = inner.get(..close).unwrap_or_default();
         // An optional source word (`task`, `taskcluster`), then the stamp.
         let stamp = match bracket.split_once(' ') {
-            Some((word, rest)) if word.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-' || b == b'_') => rest,
+            Some((word, rest))
+                if word
+                    .bytes()
+                    .all(|b| b.is_ascii_alphabetic() || b == b'-' || b == b'_') =>
+            {
+                rest
+            }
             _ => bracket,
         };
         if is_timestamp(stamp) {
@@ -97,7 +107,11 @@ pub(crate) fn strip_timestamp(line: &str) -> &str {
 /// A whole RFC 3339 UTC stamp, with `T` or a space between date and time (`2025-02-13 21:39:55.345Z`).
 fn is_timestamp(stamp: &str) -> bool {
     let joined = stamp.replacen(' ', "T", 1);
-    let joined = if joined.ends_with('Z') { joined } else { joined + "Z" };
+    let joined = if joined.ends_with('Z') {
+        joined
+    } else {
+        joined + "Z"
+    };
     iso_timestamp_len(joined.as_bytes()) == Some(joined.len())
 }
 
@@ -108,7 +122,11 @@ fn iso_timestamp_len(s: &[u8]) -> Option<usize> {
         return None;
     }
     for (&want, &got) in SHAPE.iter().zip(s) {
-        let ok = if want == b'd' { got.is_ascii_digit() } else { got == want };
+        let ok = if want == b'd' {
+            got.is_ascii_digit()
+        } else {
+            got == want
+        };
         if !ok {
             return None;
         }
@@ -175,12 +193,21 @@ mod tests {
 
     #[test]
     fn normalises_lines() {
-        case(b"2024-01-01T00:00:00.0000000Z ##[error]boom", "##[error]boom");
-        case("\u{feff}2024-01-01T00:00:00.0000000Z hello".as_bytes(), "hello");
+        case(
+            b"2024-01-01T00:00:00.0000000Z ##[error]boom",
+            "##[error]boom",
+        );
+        case(
+            "\u{feff}2024-01-01T00:00:00.0000000Z hello".as_bytes(),
+            "hello",
+        );
         case(b"2022-04-27T19:35:52.9961234Z line\r", "line");
         case(b"\x1b[31;1mred\x1b[0m text", "red text");
         case(b"\x1b]8;;http://x\x07link\x1b]8;;\x07", "link");
-        case(b"[task 2025-02-14T10:18:13.737Z] 10:18:13     INFO - x", "10:18:13     INFO - x");
+        case(
+            b"[task 2025-02-14T10:18:13.737Z] 10:18:13     INFO - x",
+            "10:18:13     INFO - x",
+        );
         case(
             b"[taskcluster 2025-02-13 21:39:55.345Z] Task ID: abc",
             "Task ID: abc",
@@ -195,10 +222,14 @@ mod tests {
     #[test]
     fn carriage_returns_keep_the_last_visible_segment() {
         let mut n = Normalizer::default();
-        let raw = b"travis_fold:end:a\r\x1b[0Ktravis_fold:start:b\r\x1b[0K\x1b[33;1mBuild info\x1b[0m\r";
+        let raw =
+            b"travis_fold:end:a\r\x1b[0Ktravis_fold:start:b\r\x1b[0K\x1b[33;1mBuild info\x1b[0m\r";
         let line = n.normalize(raw);
         assert_eq!(line.text, "Build info");
-        assert_eq!(line.overwritten, ["travis_fold:end:a", "travis_fold:start:b"]);
+        assert_eq!(
+            line.overwritten,
+            ["travis_fold:end:a", "travis_fold:start:b"]
+        );
         case(b"10%\r50%\r100%\r\n", "100%");
         case(b"done\r   \r", "done");
     }

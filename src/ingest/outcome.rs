@@ -74,7 +74,10 @@ static COMPILED: LazyLock<Vec<(Regex, &'static Marker)>> = LazyLock::new(|| {
 
 /// Cheap pre-check: every marker line starts with one of these bytes.
 fn may_be_marker(line: &str) -> bool {
-    matches!(line.as_bytes().first(), Some(b'#' | b'D' | b'T' | b'J' | b'E' | b'F' | b'S' | b'U' | b'[' | b'B'))
+    matches!(
+        line.as_bytes().first(),
+        Some(b'#' | b'D' | b'T' | b'J' | b'E' | b'F' | b'S' | b'U' | b'[' | b'B')
+    )
 }
 
 /// Reads the end state a line reports, if it reports one.
@@ -84,12 +87,19 @@ pub(crate) fn signal(line: &str) -> Option<Signal> {
     }
     COMPILED.iter().find_map(|(re, marker)| {
         let caps = re.captures(line)?;
-        let outcome = marker.outcome.unwrap_or_else(|| match caps.name("code").map(|c| c.as_str()) {
-            Some("0") => Outcome::Passed,
-            _ => Outcome::Failed,
-        });
+        let outcome =
+            marker
+                .outcome
+                .unwrap_or_else(|| match caps.name("code").map(|c| c.as_str()) {
+                    Some("0") => Outcome::Passed,
+                    _ => Outcome::Failed,
+                });
         let command = caps.name("cmd").map(|c| c.as_str().to_owned());
-        Some(Signal { outcome, scope: marker.scope, command })
+        Some(Signal {
+            outcome,
+            scope: marker.scope,
+            command,
+        })
     })
 }
 
@@ -166,21 +176,52 @@ mod tests {
     fn reads_signals() {
         #[track_caller]
         fn case(line: &str, expected: Option<(Outcome, Scope)>) {
-            assert_eq!(signal(line).map(|s| (s.outcome, s.scope)), expected, "{line}");
+            assert_eq!(
+                signal(line).map(|s| (s.outcome, s.scope)),
+                expected,
+                "{line}"
+            );
         }
-        case("##[error]Process completed with exit code 1.", Some((Outcome::Failed, Scope::Job)));
-        case("##[error]Process completed with exit code 0.", Some((Outcome::Passed, Scope::Job)));
-        case("Done. Your build exited with 0.", Some((Outcome::Passed, Scope::Job)));
-        case("Done. Your build exited with 1.", Some((Outcome::Failed, Scope::Job)));
-        case(r#"The command "npm test" exited with 1."#, Some((Outcome::Failed, Scope::Step)));
-        case(r#"The command "npm ci" failed and exited with 1 during ."#, Some((Outcome::Failed, Scope::Step)));
-        case(r#"The command "npm test" exited with 0."#, Some((Outcome::Passed, Scope::Step)));
+        case(
+            "##[error]Process completed with exit code 1.",
+            Some((Outcome::Failed, Scope::Job)),
+        );
+        case(
+            "##[error]Process completed with exit code 0.",
+            Some((Outcome::Passed, Scope::Job)),
+        );
+        case(
+            "Done. Your build exited with 0.",
+            Some((Outcome::Passed, Scope::Job)),
+        );
+        case(
+            "Done. Your build exited with 1.",
+            Some((Outcome::Failed, Scope::Job)),
+        );
+        case(
+            r#"The command "npm test" exited with 1."#,
+            Some((Outcome::Failed, Scope::Step)),
+        );
+        case(
+            r#"The command "npm ci" failed and exited with 1 during ."#,
+            Some((Outcome::Failed, Scope::Step)),
+        );
+        case(
+            r#"The command "npm test" exited with 0."#,
+            Some((Outcome::Passed, Scope::Step)),
+        );
         case("Finished: FAILURE", Some((Outcome::Failed, Scope::Job)));
         case("Finished: SUCCESS", Some((Outcome::Passed, Scope::Job)));
         case("[INFO] BUILD SUCCESS", Some((Outcome::Passed, Scope::Step)));
-        case("[ERROR] BUILD FAILURE", Some((Outcome::Failed, Scope::Step)));
+        case(
+            "[ERROR] BUILD FAILURE",
+            Some((Outcome::Failed, Scope::Step)),
+        );
         case("BUILD FAILED in 12s", Some((Outcome::Failed, Scope::Step)));
-        case("Unsuccessful task run with exit code: 1 completed in 10 seconds", Some((Outcome::Failed, Scope::Job)));
+        case(
+            "Unsuccessful task run with exit code: 1 completed in 10 seconds",
+            Some((Outcome::Failed, Scope::Job)),
+        );
         case("echo Done. Your build exited with 1.", None);
         case("BUILD SUCCESSFUL", None);
     }
@@ -195,11 +236,36 @@ mod tests {
             }
             assert_eq!(v.outcome(), expected, "{lines:?}");
         }
-        case(&["x", "##[error]Process completed with exit code 2.", "Cleaning up orphan processes"], (Outcome::Failed, Some(2)));
-        case(&["x", "Cleaning up orphan processes"], (Outcome::Passed, None));
-        case(&["##[error]Unable to find Node version", "Cleaning up orphan processes"], (Outcome::Failed, Some(1)));
-        case(&[r#"The command "a" exited with 1."#, "Done. Your build exited with 0."], (Outcome::Passed, Some(2)));
-        case(&[r#"The command "a" exited with 1."#, "tail"], (Outcome::Failed, Some(1)));
+        case(
+            &[
+                "x",
+                "##[error]Process completed with exit code 2.",
+                "Cleaning up orphan processes",
+            ],
+            (Outcome::Failed, Some(2)),
+        );
+        case(
+            &["x", "Cleaning up orphan processes"],
+            (Outcome::Passed, None),
+        );
+        case(
+            &[
+                "##[error]Unable to find Node version",
+                "Cleaning up orphan processes",
+            ],
+            (Outcome::Failed, Some(1)),
+        );
+        case(
+            &[
+                r#"The command "a" exited with 1."#,
+                "Done. Your build exited with 0.",
+            ],
+            (Outcome::Passed, Some(2)),
+        );
+        case(
+            &[r#"The command "a" exited with 1."#, "tail"],
+            (Outcome::Failed, Some(1)),
+        );
         case(&["[INFO] BUILD SUCCESS"], (Outcome::Passed, Some(1)));
         case(&["just text"], (Outcome::Unknown, None));
     }

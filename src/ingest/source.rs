@@ -27,7 +27,10 @@ pub(crate) struct LogInput {
 
 impl std::fmt::Debug for LogInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LogInput").field("name", &self.name).field("origin", &self.origin).finish()
+        f.debug_struct("LogInput")
+            .field("name", &self.name)
+            .field("origin", &self.origin)
+            .finish()
     }
 }
 
@@ -35,7 +38,10 @@ enum Source {
     File(PathBuf),
     Stdin(Box<dyn BufRead + Send>),
     /// Entries of a zip, read in order as one log; each may name the step it holds.
-    Zip { archive: Arc<ZipData>, entries: Vec<(usize, Option<String>)> },
+    Zip {
+        archive: Arc<ZipData>,
+        entries: Vec<(usize, Option<String>)>,
+    },
 }
 
 #[derive(Debug)]
@@ -57,8 +63,14 @@ pub(crate) fn discover(paths: &[PathBuf]) -> Result<Vec<LogInput>, IngestError> 
         if path.as_os_str() == "-" {
             inputs.extend(stdin_inputs()?);
         } else if path.is_dir() {
-            for entry in walkdir::WalkDir::new(path).follow_links(false).sort_by_file_name() {
-                let entry = entry.map_err(|e| IngestError::Walk { path: path.clone(), source: e })?;
+            for entry in walkdir::WalkDir::new(path)
+                .follow_links(false)
+                .sort_by_file_name()
+            {
+                let entry = entry.map_err(|e| IngestError::Walk {
+                    path: path.clone(),
+                    source: e,
+                })?;
                 if entry.file_type().is_file() {
                     inputs.extend(file_inputs(entry.path())?);
                 }
@@ -76,7 +88,10 @@ pub(crate) fn discover(paths: &[PathBuf]) -> Result<Vec<LogInput>, IngestError> 
 }
 
 fn io_err(path: &Path) -> impl Fn(io::Error) -> IngestError + '_ {
-    move |source| IngestError::Io { path: path.to_path_buf(), source }
+    move |source| IngestError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 fn file_inputs(path: &Path) -> Result<Vec<LogInput>, IngestError> {
@@ -84,7 +99,10 @@ fn file_inputs(path: &Path) -> Result<Vec<LogInput>, IngestError> {
     let mut file = File::open(path).map_err(io_err(path))?;
     let got = read_up_to(&mut file, &mut magic).map_err(io_err(path))?;
     if magic.get(..got) == Some(ZIP_MAGIC) {
-        return zip_inputs(Arc::new(ZipData::File(path.to_path_buf())), &path.display().to_string());
+        return zip_inputs(
+            &Arc::new(ZipData::File(path.to_path_buf())),
+            &path.display().to_string(),
+        );
     }
     Ok(vec![LogInput {
         name: job_name_from_file(path),
@@ -99,10 +117,17 @@ fn stdin_inputs() -> Result<Vec<LogInput>, IngestError> {
     let head = reader.fill_buf().map_err(io_err(stdin_path))?;
     if head.starts_with(ZIP_MAGIC) {
         let mut bytes = Vec::new();
-        reader.take(MAX_STDIN_ZIP).read_to_end(&mut bytes).map_err(io_err(stdin_path))?;
-        return zip_inputs(Arc::new(ZipData::Memory(bytes)), "<stdin>");
+        reader
+            .take(MAX_STDIN_ZIP)
+            .read_to_end(&mut bytes)
+            .map_err(io_err(stdin_path))?;
+        return zip_inputs(&Arc::new(ZipData::Memory(bytes)), "<stdin>");
     }
-    Ok(vec![LogInput { name: "stdin".to_owned(), origin: "<stdin>".to_owned(), source: Source::Stdin(Box::new(reader)) }])
+    Ok(vec![LogInput {
+        name: "stdin".to_owned(),
+        origin: "<stdin>".to_owned(),
+        source: Source::Stdin(Box::new(reader)),
+    }])
 }
 
 /// Lists the jobs of a GitHub Actions logs zip.
@@ -110,8 +135,8 @@ fn stdin_inputs() -> Result<Vec<LogInput>, IngestError> {
 /// The zip holds `<n>_<job>.txt` (a job's whole log) and, sometimes, `<job>/<n>_<step>.txt` (its steps).
 /// A whole-job file is preferred; a job present only as step files is read step by step, in order.
 /// Entry names that climb out of the archive (`../x`) or are absolute are never read.
-fn zip_inputs(archive: Arc<ZipData>, origin: &str) -> Result<Vec<LogInput>, IngestError> {
-    let names = with_archive(&archive, |zip| {
+fn zip_inputs(archive: &Arc<ZipData>, origin: &str) -> Result<Vec<LogInput>, IngestError> {
+    let names = with_archive(archive, |zip| {
         let path = PathBuf::from(origin);
         zip.file_names()
             .map(|n| n.map(std::borrow::Cow::into_owned))
@@ -120,17 +145,29 @@ fn zip_inputs(archive: Arc<ZipData>, origin: &str) -> Result<Vec<LogInput>, Inge
     })?;
     let index_of = |name: &str| names.iter().position(|n| n == name);
     let mut jobs: Vec<(String, String, usize)> = Vec::new();
-    let mut step_dirs: std::collections::BTreeMap<String, Vec<(u64, String, String)>> = Default::default();
+    let mut step_dirs: std::collections::BTreeMap<String, Vec<(u64, String, String)>> =
+        Default::default();
     for name in &names {
         if !is_safe_entry(name) || !name.ends_with(".txt") {
             continue;
         }
         match name.split_once('/') {
-            None => jobs.push((strip_order(name.trim_end_matches(".txt")).to_owned(), name.clone(), 0)),
+            None => jobs.push((
+                strip_order(name.trim_end_matches(".txt")).to_owned(),
+                name.clone(),
+                0,
+            )),
             Some((dir, file)) if !file.contains('/') => {
                 let stem = file.trim_end_matches(".txt");
-                let order = stem.split_once('_').and_then(|(n, _)| n.parse().ok()).unwrap_or(u64::MAX);
-                step_dirs.entry(dir.to_owned()).or_default().push((order, strip_order(stem).to_owned(), name.clone()));
+                let order = stem
+                    .split_once('_')
+                    .and_then(|(n, _)| n.parse().ok())
+                    .unwrap_or(u64::MAX);
+                step_dirs.entry(dir.to_owned()).or_default().push((
+                    order,
+                    strip_order(stem).to_owned(),
+                    name.clone(),
+                ));
             }
             Some(_) => {}
         }
@@ -141,7 +178,10 @@ fn zip_inputs(archive: Arc<ZipData>, origin: &str) -> Result<Vec<LogInput>, Inge
             inputs.push(LogInput {
                 name: job.clone(),
                 origin: format!("{origin}!{entry}"),
-                source: Source::Zip { archive: Arc::clone(&archive), entries: vec![(index, None)] },
+                source: Source::Zip {
+                    archive: Arc::clone(archive),
+                    entries: vec![(index, None)],
+                },
             });
         }
     }
@@ -150,18 +190,27 @@ fn zip_inputs(archive: Arc<ZipData>, origin: &str) -> Result<Vec<LogInput>, Inge
             continue;
         }
         steps.sort();
-        let entries = steps.iter().filter_map(|(_, step, entry)| Some((index_of(entry)?, Some(step.clone())))).collect();
+        let entries = steps
+            .iter()
+            .filter_map(|(_, step, entry)| Some((index_of(entry)?, Some(step.clone()))))
+            .collect();
         inputs.push(LogInput {
             name: dir.clone(),
             origin: format!("{origin}!{dir}/"),
-            source: Source::Zip { archive: Arc::clone(&archive), entries },
+            source: Source::Zip {
+                archive: Arc::clone(archive),
+                entries,
+            },
         });
     }
     Ok(inputs)
 }
 
 fn is_safe_entry(name: &str) -> bool {
-    !name.starts_with('/') && !name.starts_with('\\') && !name.split(['/', '\\']).any(|c| c == "..") && !name.contains(':')
+    !name.starts_with('/')
+        && !name.starts_with('\\')
+        && !name.split(['/', '\\']).any(|c| c == "..")
+        && !name.contains(':')
 }
 
 /// `3_build (ubuntu).txt` → `build (ubuntu)`.
@@ -173,7 +222,10 @@ fn strip_order(stem: &str) -> &str {
 }
 
 fn job_name_from_file(path: &Path) -> String {
-    let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let file = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut stem = file.as_str();
     for ext in [".gz", ".log", ".txt"] {
         stem = stem.strip_suffix(ext).unwrap_or(stem);
@@ -199,10 +251,17 @@ fn with_archive<T>(
     f: impl FnOnce(&mut zip::ZipArchive<Box<dyn ReadSeek + '_>>) -> Result<T, IngestError>,
 ) -> Result<T, IngestError> {
     let (path, reader): (PathBuf, Box<dyn ReadSeek + '_>) = match data {
-        ZipData::File(path) => (path.clone(), Box::new(BufReader::new(File::open(path).map_err(io_err(path))?))),
-        ZipData::Memory(bytes) => (PathBuf::from("<stdin>"), Box::new(Cursor::new(bytes.as_slice()))),
+        ZipData::File(path) => (
+            path.clone(),
+            Box::new(BufReader::new(File::open(path).map_err(io_err(path))?)),
+        ),
+        ZipData::Memory(bytes) => (
+            PathBuf::from("<stdin>"),
+            Box::new(Cursor::new(bytes.as_slice())),
+        ),
     };
-    let mut zip = zip::ZipArchive::new(reader).map_err(|source| IngestError::Zip { path, source })?;
+    let mut zip =
+        zip::ZipArchive::new(reader).map_err(|source| IngestError::Zip { path, source })?;
     f(&mut zip)
 }
 
@@ -212,31 +271,54 @@ impl<T: Read + io::Seek> ReadSeek for T {}
 /// Wraps a reader so gzip content is decompressed, whatever the file is called.
 fn maybe_gunzip<'a>(mut reader: Box<dyn BufRead + 'a>) -> io::Result<Box<dyn BufRead + 'a>> {
     if reader.fill_buf()?.starts_with(GZIP_MAGIC) {
-        return Ok(Box::new(BufReader::with_capacity(BLOCK, MultiGzDecoder::new(reader))));
+        return Ok(Box::new(BufReader::with_capacity(
+            BLOCK,
+            MultiGzDecoder::new(reader),
+        )));
     }
     Ok(reader)
 }
 
 impl LogInput {
     /// Reads the log, handing `f` each of its parts in order.
-    pub(crate) fn read_parts(self, f: &mut dyn FnMut(Part<'_>) -> io::Result<()>) -> Result<(), IngestError> {
+    pub(crate) fn read_parts(
+        self,
+        f: &mut dyn FnMut(Part<'_>) -> io::Result<()>,
+    ) -> Result<(), IngestError> {
         match self.source {
             Source::File(path) => {
                 let file = File::open(&path).map_err(io_err(&path))?;
-                let mut reader = maybe_gunzip(Box::new(BufReader::with_capacity(BLOCK, file))).map_err(io_err(&path))?;
-                f(Part { step: None, reader: &mut reader }).map_err(io_err(&path))
+                let mut reader = maybe_gunzip(Box::new(BufReader::with_capacity(BLOCK, file)))
+                    .map_err(io_err(&path))?;
+                f(Part {
+                    step: None,
+                    reader: &mut reader,
+                })
+                .map_err(io_err(&path))
             }
             Source::Stdin(reader) => {
                 let stdin_path = Path::new("<stdin>");
                 let mut reader = maybe_gunzip(reader).map_err(io_err(stdin_path))?;
-                f(Part { step: None, reader: &mut reader }).map_err(io_err(stdin_path))
+                f(Part {
+                    step: None,
+                    reader: &mut reader,
+                })
+                .map_err(io_err(stdin_path))
             }
             Source::Zip { archive, entries } => with_archive(&archive, |zip| {
                 let origin = Path::new(&self.origin);
                 for (index, step) in &entries {
-                    let entry = zip.by_index(*index).map_err(|source| IngestError::Zip { path: origin.to_path_buf(), source })?;
-                    let mut reader: Box<dyn BufRead> = Box::new(BufReader::with_capacity(BLOCK, entry));
-                    f(Part { step: step.as_deref(), reader: &mut reader }).map_err(io_err(origin))?;
+                    let entry = zip.by_index(*index).map_err(|source| IngestError::Zip {
+                        path: origin.to_path_buf(),
+                        source,
+                    })?;
+                    let mut reader: Box<dyn BufRead> =
+                        Box::new(BufReader::with_capacity(BLOCK, entry));
+                    f(Part {
+                        step: step.as_deref(),
+                        reader: &mut reader,
+                    })
+                    .map_err(io_err(origin))?;
                 }
                 Ok(())
             }),
@@ -250,7 +332,10 @@ mod tests {
 
     #[test]
     fn names_jobs() {
-        assert_eq!(strip_order("3_build (ubuntu-latest)"), "build (ubuntu-latest)");
+        assert_eq!(
+            strip_order("3_build (ubuntu-latest)"),
+            "build (ubuntu-latest)"
+        );
         assert_eq!(strip_order("build_all"), "build_all");
         assert_eq!(job_name_from_file(Path::new("a/b/fail.log.gz")), "fail");
         assert!(!is_safe_entry("../etc/passwd"));

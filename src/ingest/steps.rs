@@ -57,14 +57,24 @@ pub(crate) struct StepTracker {
 
 impl Default for StepTracker {
     fn default() -> Self {
-        Self { format: LogFormat::Plain, steps: Vec::new(), in_fold: false }
+        Self {
+            format: LogFormat::Plain,
+            steps: Vec::new(),
+            in_fold: false,
+        }
     }
 }
 
 impl StepTracker {
     /// Records the markers of one line. `timestamped` tells whether the raw line carried a GitHub
     /// timestamp; `overwritten` are the `\r`-hidden segments, where Travis and GitLab print markers.
-    pub(crate) fn observe(&mut self, line_no: u64, text: &str, overwritten: &[String], timestamped: bool) {
+    pub(crate) fn observe(
+        &mut self,
+        line_no: u64,
+        text: &str,
+        overwritten: &[String],
+        timestamped: bool,
+    ) {
         self.detect(line_no, text, timestamped);
         for segment in overwritten.iter().map(String::as_str).chain([text]) {
             self.fold_marker(line_no, segment);
@@ -85,7 +95,9 @@ impl StepTracker {
             LogFormat::GithubActions
         } else if text.starts_with("travis_fold:") || text.starts_with("Worker information") {
             LogFormat::Travis
-        } else if text.starts_with("Running with gitlab-runner") || text.starts_with("section_start:") {
+        } else if text.starts_with("Running with gitlab-runner")
+            || text.starts_with("section_start:")
+        {
             LogFormat::Gitlab
         } else if text.starts_with("[Pipeline]") || text.starts_with("Started by ") {
             LogFormat::Jenkins
@@ -97,9 +109,11 @@ impl StepTracker {
     }
 
     fn fold_marker(&mut self, line_no: u64, segment: &str) {
-        let start = segment
-            .strip_prefix("travis_fold:start:")
-            .or_else(|| segment.strip_prefix("section_start:").and_then(|s| s.split_once(':').map(|(_, n)| n)));
+        let start = segment.strip_prefix("travis_fold:start:").or_else(|| {
+            segment
+                .strip_prefix("section_start:")
+                .and_then(|s| s.split_once(':').map(|(_, n)| n))
+        });
         if let Some(name) = start {
             self.in_fold = true;
             self.start(line_no, name.trim().to_owned());
@@ -134,11 +148,20 @@ impl StepTracker {
             return;
         }
         if name.len() > MAX_STEP_NAME {
-            let cut = (0..=MAX_STEP_NAME).rev().find(|&i| name.is_char_boundary(i)).unwrap_or(0);
+            let cut = (0..=MAX_STEP_NAME)
+                .rev()
+                .find(|&i| name.is_char_boundary(i))
+                .unwrap_or(0);
             name.truncate(cut);
             name.push('…');
         }
-        self.steps.push(Step { name, start_line: line_no, end_line: line_no, failed: false, command: None });
+        self.steps.push(Step {
+            name,
+            start_line: line_no,
+            end_line: line_no,
+            failed: false,
+            command: None,
+        });
     }
 
     /// Starts a step that the container names (a step file of a GitHub logs zip).
@@ -197,16 +220,36 @@ mod tests {
             ("Post job cleanup.", true),
         ]);
         assert_eq!(format, LogFormat::GithubActions);
-        let names: Vec<_> = steps.iter().map(|s| (s.name.as_str(), s.start_line, s.end_line)).collect();
-        assert_eq!(names, [("Run actions/checkout@v4", 2, 3), ("Run npm test", 4, 5), ("Post job cleanup", 6, 6)]);
+        let names: Vec<_> = steps
+            .iter()
+            .map(|s| (s.name.as_str(), s.start_line, s.end_line))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("Run actions/checkout@v4", 2, 3),
+                ("Run npm test", 4, 5),
+                ("Post job cleanup", 6, 6)
+            ]
+        );
     }
 
     #[test]
     fn travis_steps_are_folds_and_top_level_commands() {
         let mut t = StepTracker::default();
-        t.observe(1, "Worker information", &["travis_fold:start:worker_info".to_owned()], false);
+        t.observe(
+            1,
+            "Worker information",
+            &["travis_fold:start:worker_info".to_owned()],
+            false,
+        );
         t.observe(2, "$ git clone x", &[], false);
-        t.observe(3, "Build info", &["travis_fold:end:worker_info".to_owned()], false);
+        t.observe(
+            3,
+            "Build info",
+            &["travis_fold:end:worker_info".to_owned()],
+            false,
+        );
         t.observe(4, "$ npm test", &[], false);
         let (format, steps) = t.finish();
         assert_eq!(format, LogFormat::Travis);

@@ -45,12 +45,20 @@ pub(crate) struct Context {
 
 impl Default for Context {
     fn default() -> Self {
-        Self { attempt: 1, failed_jobs: 1, reruns_for_commit: 0, reruns_for_fingerprint_today: 0, run_id: None }
+        Self {
+            attempt: 1,
+            failed_jobs: 1,
+            reruns_for_commit: 0,
+            reruns_for_fingerprint_today: 0,
+            run_id: None,
+        }
     }
 }
 
 /// How much harm an option can do if the diagnosis is wrong.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Risk {
     Low,
@@ -102,7 +110,10 @@ fn suitability(category: Category, action: Action) -> f64 {
 }
 
 fn risk(category: Category, action: Action) -> Risk {
-    let transient = matches!(category, Category::Network | Category::RateLimit | Category::Infrastructure | Category::Timeout);
+    let transient = matches!(
+        category,
+        Category::Network | Category::RateLimit | Category::Infrastructure | Category::Timeout
+    );
     match action {
         Action::ResetCacheAndRetry => Risk::Medium,
         Action::Retry | Action::RetryWithDebug if !transient => Risk::Medium,
@@ -111,7 +122,13 @@ fn risk(category: Category, action: Action) -> Risk {
 }
 
 /// Why policy or budgets stop an automatic re-run now, if they do.
-fn blocker(action: Action, d: &Diagnosis, policy: &Policy, budgets: &Budgets, ctx: &Context) -> Option<String> {
+fn blocker(
+    action: Action,
+    d: &Diagnosis,
+    policy: &Policy,
+    budgets: &Budgets,
+    ctx: &Context,
+) -> Option<String> {
     if !action.reruns() {
         return None;
     }
@@ -124,7 +141,11 @@ fn blocker(action: Action, d: &Diagnosis, policy: &Policy, budgets: &Budgets, ct
         _ => &policy.retryable,
     };
     if !eligible.contains(&category) {
-        let field = if action == Action::ResetCacheAndRetry { "resettable" } else { "retryable" };
+        let field = if action == Action::ResetCacheAndRetry {
+            "resettable"
+        } else {
+            "retryable"
+        };
         return Some(format!("`{category}` is not in policy.{field}"));
     }
     if d.confidence < policy.min_confidence {
@@ -138,10 +159,16 @@ fn blocker(action: Action, d: &Diagnosis, policy: &Policy, budgets: &Budgets, ct
         _ => (policy.auto_retry_max_attempt, "auto_retry_max_attempt"),
     };
     if ctx.attempt > max_attempt {
-        return Some(format!("attempt {} is past policy.{field} = {max_attempt}", ctx.attempt));
+        return Some(format!(
+            "attempt {} is past policy.{field} = {max_attempt}",
+            ctx.attempt
+        ));
     }
     if ctx.attempt > budgets.github_rerun_limit {
-        return Some(format!("GitHub allows at most {} re-runs of a run", budgets.github_rerun_limit));
+        return Some(format!(
+            "GitHub allows at most {} re-runs of a run",
+            budgets.github_rerun_limit
+        ));
     }
     if ctx.failed_jobs > budgets.outage_failed_jobs {
         return Some(format!(
@@ -158,30 +185,46 @@ fn blocker(action: Action, d: &Diagnosis, policy: &Policy, budgets: &Budgets, ct
     if ctx.reruns_for_fingerprint_today >= budgets.max_reruns_per_fingerprint_per_day {
         return Some(format!(
             "{} re-runs already spent on fingerprint {} today (budgets.max_reruns_per_fingerprint_per_day = {})",
-            ctx.reruns_for_fingerprint_today, d.fingerprint, budgets.max_reruns_per_fingerprint_per_day
+            ctx.reruns_for_fingerprint_today,
+            d.fingerprint,
+            budgets.max_reruns_per_fingerprint_per_day
         ));
     }
     None
 }
 
 fn reason(action: Action, d: &Diagnosis, ctx: &Context) -> String {
-    let what = d.rule.as_ref().map_or("no rule explains the failure", |r| r.title.as_str());
+    let what = d
+        .rule
+        .as_ref()
+        .map_or("no rule explains the failure", |r| r.title.as_str());
     let category = d.category;
     match action {
-        Action::Retry => format!("{category} failures are often transient (attempt {} failed): {what}", ctx.attempt),
-        Action::RetryWithDebug => format!("if it fails again, runner and step debug logs show more: {what}"),
-        Action::ResetCacheAndRetry => format!("restored cached state looks corrupt or stale: {what}"),
+        Action::Retry => format!(
+            "{category} failures are often transient (attempt {} failed): {what}",
+            ctx.attempt
+        ),
+        Action::RetryWithDebug => {
+            format!("if it fails again, runner and step debug logs show more: {what}")
+        }
+        Action::ResetCacheAndRetry => {
+            format!("restored cached state looks corrupt or stale: {what}")
+        }
         Action::ManualFix => format!("the change needs a fix before it can pass: {what}"),
         Action::Escalate => match category {
             Category::Auth => format!("credentials or permissions need a human: {what}"),
-            Category::Unknown => "no rule explains this failure; a human should look at the evidence".to_owned(),
+            Category::Unknown => {
+                "no rule explains this failure; a human should look at the evidence".to_owned()
+            }
             _ => format!("hand it to the owners if the other options do not resolve it: {what}"),
         },
     }
 }
 
 fn steps(action: Action, d: &Diagnosis, ctx: &Context) -> Vec<String> {
-    let run = ctx.run_id.map_or_else(|| "<run-id>".to_owned(), |id| id.to_string());
+    let run = ctx
+        .run_id
+        .map_or_else(|| "<run-id>".to_owned(), |id| id.to_string());
     let rerun = format!("Re-run the failed jobs: `gh run rerun {run} --failed`");
     match action {
         Action::Retry => {
@@ -192,10 +235,15 @@ fn steps(action: Action, d: &Diagnosis, ctx: &Context) -> Vec<String> {
             s.push(rerun);
             s
         }
-        Action::RetryWithDebug => vec![format!("Re-run the failed jobs with debug logging: `gh run rerun {run} --failed --debug`")],
+        Action::RetryWithDebug => vec![format!(
+            "Re-run the failed jobs with debug logging: `gh run rerun {run} --failed --debug`"
+        )],
         Action::ResetCacheAndRetry => {
-            let mut s: Vec<String> =
-                d.cache_keys.iter().map(|k| format!("Delete the cache `{k}`: `gh cache delete '{k}'`")).collect();
+            let mut s: Vec<String> = d
+                .cache_keys
+                .iter()
+                .map(|k| format!("Delete the cache `{k}`: `gh cache delete '{k}'`"))
+                .collect();
             if s.is_empty() {
                 s.push("Delete the caches this job restored: `gh cache list`, then `gh cache delete <key>`".to_owned());
             }
@@ -204,7 +252,10 @@ fn steps(action: Action, d: &Diagnosis, ctx: &Context) -> Vec<String> {
         }
         Action::ManualFix => {
             if d.remediation.is_empty() {
-                let at = d.evidence.first().map_or_else(String::new, |e| format!(" at line {}", e.line));
+                let at = d
+                    .evidence
+                    .first()
+                    .map_or_else(String::new, |e| format!(" at line {}", e.line));
                 vec![format!("Fix the cause shown in the evidence{at}")]
             } else {
                 d.remediation.clone()
@@ -219,7 +270,11 @@ fn steps(action: Action, d: &Diagnosis, ctx: &Context) -> Vec<String> {
 
 /// Ranks the recovery options for one diagnosed failure.
 pub(crate) fn plan(d: &Diagnosis, policy: &Policy, budgets: &Budgets, ctx: &Context) -> Plan {
-    let conf_term = if d.category == Category::Unknown { 1.0 } else { d.confidence };
+    let conf_term = if d.category == Category::Unknown {
+        1.0
+    } else {
+        d.confidence
+    };
     let mut options: Vec<RecoveryOption> = Action::ALL
         .into_iter()
         .filter(|a| d.actions.contains(a) && policy.actions.contains(a))
@@ -229,7 +284,9 @@ pub(crate) fn plan(d: &Diagnosis, policy: &Policy, budgets: &Budgets, ctx: &Cont
             RecoveryOption {
                 rank: 0,
                 action,
-                confidence: crate::diagnose::score::round2(suitability(d.category, action) * conf_term),
+                confidence: crate::diagnose::score::round2(
+                    suitability(d.category, action) * conf_term,
+                ),
                 risk: risk(d.category, action),
                 allowed: blocked_by.is_none(),
                 blocked_by,
@@ -239,7 +296,11 @@ pub(crate) fn plan(d: &Diagnosis, policy: &Policy, budgets: &Budgets, ctx: &Cont
         })
         .collect();
     // Allowed before blocked, then by confidence; `Action::ALL` order (the stable sort) breaks ties.
-    options.sort_by(|a, b| b.allowed.cmp(&a.allowed).then(b.confidence.total_cmp(&a.confidence)));
+    options.sort_by(|a, b| {
+        b.allowed
+            .cmp(&a.allowed)
+            .then(b.confidence.total_cmp(&a.confidence))
+    });
     for (i, o) in options.iter_mut().enumerate() {
         o.rank = i + 1;
     }

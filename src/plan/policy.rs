@@ -31,7 +31,12 @@ impl Default for Policy {
             min_confidence: 0.5,
             auto_retry_max_attempt: 1,
             debug_retry_max_attempt: 2,
-            retryable: vec![Category::Network, Category::RateLimit, Category::Infrastructure, Category::Timeout],
+            retryable: vec![
+                Category::Network,
+                Category::RateLimit,
+                Category::Infrastructure,
+                Category::Timeout,
+            ],
             resettable: vec![Category::Cache],
             actions: Action::ALL.to_vec(),
         }
@@ -67,14 +72,24 @@ impl Policy {
     /// Checks the policy for settings that would break its guarantees.
     pub(crate) fn validate(&self) -> Result<(), String> {
         if !(0.0..=1.0).contains(&self.min_confidence) {
-            return Err(format!("policy.min_confidence {} is outside [0, 1]", self.min_confidence));
+            return Err(format!(
+                "policy.min_confidence {} is outside [0, 1]",
+                self.min_confidence
+            ));
         }
-        for (field, list) in [("retryable", &self.retryable), ("resettable", &self.resettable)] {
+        for (field, list) in [
+            ("retryable", &self.retryable),
+            ("resettable", &self.resettable),
+        ] {
             if list.contains(&Category::Auth) {
-                return Err(format!("policy.{field} lists `auth`: authentication failures are never re-run automatically"));
+                return Err(format!(
+                    "policy.{field} lists `auth`: authentication failures are never re-run automatically"
+                ));
             }
             if list.contains(&Category::Unknown) {
-                return Err(format!("policy.{field} lists `unknown`: an unexplained failure is never re-run automatically"));
+                return Err(format!(
+                    "policy.{field} lists `unknown`: an unexplained failure is never re-run automatically"
+                ));
             }
         }
         Ok(())

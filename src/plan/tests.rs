@@ -6,7 +6,11 @@ use crate::diagnose::Decider;
 fn diagnosis(category: Category, confidence: f64) -> Diagnosis {
     Diagnosis {
         category,
-        rule: Some(Decider { id: "t-rule".to_owned(), pack: "t".to_owned(), title: "Something broke".to_owned() }),
+        rule: Some(Decider {
+            id: "t-rule".to_owned(),
+            pack: "t".to_owned(),
+            title: "Something broke".to_owned(),
+        }),
         confidence,
         factors: None,
         fingerprint: "v1:0123456789abcdef".to_owned(),
@@ -26,7 +30,10 @@ fn first(d: &Diagnosis, ctx: Context) -> (Action, bool) {
 }
 
 fn attempt(n: u32) -> Context {
-    Context { attempt: n, ..Context::default() }
+    Context {
+        attempt: n,
+        ..Context::default()
+    }
 }
 
 #[test]
@@ -39,7 +46,10 @@ fn transient_failures_climb_the_retry_ladder() {
 
 #[test]
 fn auth_is_never_retried() {
-    let d = Diagnosis { actions: Action::ALL.to_vec(), ..diagnosis(Category::Auth, 0.95) };
+    let d = Diagnosis {
+        actions: Action::ALL.to_vec(),
+        ..diagnosis(Category::Auth, 0.95)
+    };
     let p = plan(&d, &Policy::default(), &Budgets::default(), &attempt(1));
     assert_eq!(p.recommended().map(|o| o.action), Some(Action::Escalate));
     assert!(p.options.iter().all(|o| !o.action.reruns()), "{p:?}");
@@ -47,57 +57,140 @@ fn auth_is_never_retried() {
 
 #[test]
 fn code_failures_go_to_a_developer() {
-    for c in [Category::Compilation, Category::Lint, Category::DependencyResolution, Category::Configuration, Category::TestFailure] {
-        assert_eq!(first(&diagnosis(c, 0.9), attempt(1)), (Action::ManualFix, true), "{c}");
+    for c in [
+        Category::Compilation,
+        Category::Lint,
+        Category::DependencyResolution,
+        Category::Configuration,
+        Category::TestFailure,
+    ] {
+        assert_eq!(
+            first(&diagnosis(c, 0.9), attempt(1)),
+            (Action::ManualFix, true),
+            "{c}"
+        );
     }
 }
 
 #[test]
 fn a_test_failure_retry_is_offered_but_not_automatic() {
-    let p = plan(&diagnosis(Category::TestFailure, 0.9), &Policy::default(), &Budgets::default(), &attempt(1));
-    let retry = p.options.iter().find(|o| o.action == Action::Retry).unwrap();
+    let p = plan(
+        &diagnosis(Category::TestFailure, 0.9),
+        &Policy::default(),
+        &Budgets::default(),
+        &attempt(1),
+    );
+    let retry = p
+        .options
+        .iter()
+        .find(|o| o.action == Action::Retry)
+        .unwrap();
     assert!(!retry.allowed);
-    assert_eq!(retry.blocked_by.as_deref(), Some("`test_failure` is not in policy.retryable"));
+    assert_eq!(
+        retry.blocked_by.as_deref(),
+        Some("`test_failure` is not in policy.retryable")
+    );
 }
 
 #[test]
 fn cache_failures_reset_the_named_caches() {
-    let p = plan(&diagnosis(Category::Cache, 0.9), &Policy::default(), &Budgets::default(), &attempt(1));
+    let p = plan(
+        &diagnosis(Category::Cache, 0.9),
+        &Policy::default(),
+        &Budgets::default(),
+        &attempt(1),
+    );
     let o = p.recommended().unwrap();
     assert_eq!((o.action, o.allowed), (Action::ResetCacheAndRetry, true));
-    assert_eq!(o.steps[0], "Delete the cache `npm-linux-abc`: `gh cache delete 'npm-linux-abc'`");
+    assert_eq!(
+        o.steps[0],
+        "Delete the cache `npm-linux-abc`: `gh cache delete 'npm-linux-abc'`"
+    );
 }
 
 #[test]
 fn unknown_and_weak_diagnoses_escalate() {
-    let unknown = Diagnosis { rule: None, ..diagnosis(Category::Unknown, 0.0) };
+    let unknown = Diagnosis {
+        rule: None,
+        ..diagnosis(Category::Unknown, 0.0)
+    };
     assert_eq!(first(&unknown, attempt(1)), (Action::Escalate, true));
-    assert_eq!(first(&diagnosis(Category::Network, 0.3), attempt(1)), (Action::Escalate, true));
+    assert_eq!(
+        first(&diagnosis(Category::Network, 0.3), attempt(1)),
+        (Action::Escalate, true)
+    );
 }
 
 #[test]
 fn budgets_block_automatic_reruns() {
     let d = diagnosis(Category::Infrastructure, 0.9);
     let cases = [
-        (Context { failed_jobs: 6, ..attempt(1) }, "6 jobs failed at once"),
-        (Context { reruns_for_commit: 3, ..attempt(1) }, "3 re-runs already spent on this commit"),
-        (Context { reruns_for_fingerprint_today: 5, ..attempt(1) }, "5 re-runs already spent on fingerprint"),
+        (
+            Context {
+                failed_jobs: 6,
+                ..attempt(1)
+            },
+            "6 jobs failed at once",
+        ),
+        (
+            Context {
+                reruns_for_commit: 3,
+                ..attempt(1)
+            },
+            "3 re-runs already spent on this commit",
+        ),
+        (
+            Context {
+                reruns_for_fingerprint_today: 5,
+                ..attempt(1)
+            },
+            "5 re-runs already spent on fingerprint",
+        ),
     ];
     for (ctx, why) in cases {
         let p = plan(&d, &Policy::default(), &Budgets::default(), &ctx);
-        assert_eq!(p.recommended().map(|o| o.action), Some(Action::Escalate), "{why}");
-        let retry = p.options.iter().find(|o| o.action == Action::Retry).unwrap();
-        assert!(retry.blocked_by.as_deref().unwrap().starts_with(why), "{retry:?}");
+        assert_eq!(
+            p.recommended().map(|o| o.action),
+            Some(Action::Escalate),
+            "{why}"
+        );
+        let retry = p
+            .options
+            .iter()
+            .find(|o| o.action == Action::Retry)
+            .unwrap();
+        assert!(
+            retry.blocked_by.as_deref().unwrap().starts_with(why),
+            "{retry:?}"
+        );
     }
-    let generous = Policy { auto_retry_max_attempt: 100, debug_retry_max_attempt: 100, ..Policy::default() };
+    let generous = Policy {
+        auto_retry_max_attempt: 100,
+        debug_retry_max_attempt: 100,
+        ..Policy::default()
+    };
     let p = plan(&d, &generous, &Budgets::default(), &attempt(51));
-    assert!(p.options.iter().filter(|o| o.action.reruns()).all(|o| !o.allowed), "{p:?}");
+    assert!(
+        p.options
+            .iter()
+            .filter(|o| o.action.reruns())
+            .all(|o| !o.allowed),
+        "{p:?}"
+    );
 }
 
 #[test]
 fn disabled_actions_are_not_offered() {
-    let policy = Policy { actions: vec![Action::ManualFix, Action::Escalate], ..Policy::default() };
-    let p = plan(&diagnosis(Category::Network, 0.9), &policy, &Budgets::default(), &attempt(1));
+    let policy = Policy {
+        actions: vec![Action::ManualFix, Action::Escalate],
+        ..Policy::default()
+    };
+    let p = plan(
+        &diagnosis(Category::Network, 0.9),
+        &policy,
+        &Budgets::default(),
+        &attempt(1),
+    );
     let actions: Vec<Action> = p.options.iter().map(|o| o.action).collect();
     assert_eq!(actions, [Action::Escalate]);
 }
@@ -114,7 +207,10 @@ fn ranks_are_dense_and_deterministic() {
 
 #[test]
 fn policy_refuses_to_retry_auth() {
-    let p = Policy { retryable: vec![Category::Auth], ..Policy::default() };
+    let p = Policy {
+        retryable: vec![Category::Auth],
+        ..Policy::default()
+    };
     assert_eq!(
         p.validate().unwrap_err(),
         "policy.retryable lists `auth`: authentication failures are never re-run automatically"

@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use super::model::{
-    ActionRecord, AlternativeReport, ContextLine, DiagnosisReport, EvidenceReport, JobReport, OptionReport, PackRef,
-    PlanReport, Report, SCHEMA_VERSION, StepRef, Summary, Tool, Verdict,
+    ActionRecord, AlternativeReport, ContextLine, DiagnosisReport, EvidenceReport, JobReport,
+    OptionReport, PackRef, PlanReport, Report, SCHEMA_VERSION, StepRef, Summary, Tool, Verdict,
 };
 use crate::diagnose::{Diagnosis, FINGERPRINT_VERSION};
 use crate::ingest::{JobLog, Outcome};
@@ -33,17 +33,31 @@ pub(crate) fn job_verdict(outcome: Outcome, plan: &Plan) -> Verdict {
     }
 }
 
-pub(crate) fn report(results: &[JobResult], library: &Library, config_digest: &str, degraded: Vec<String>) -> Report {
+pub(crate) fn report(
+    results: &[JobResult],
+    library: &Library,
+    config_digest: &str,
+    degraded: Vec<String>,
+) -> Report {
     let jobs: Vec<JobReport> = results.iter().map(job_report).collect();
-    let verdict = jobs.iter().map(|j| j.verdict).max().unwrap_or(Verdict::Passed);
+    let verdict = jobs
+        .iter()
+        .map(|j| j.verdict)
+        .max()
+        .unwrap_or(Verdict::Passed);
     let mut categories = BTreeMap::new();
     for j in jobs.iter().filter(|j| j.outcome != Outcome::Passed) {
-        *categories.entry(j.diagnosis.category.as_str().to_owned()).or_insert(0) += 1;
+        *categories
+            .entry(j.diagnosis.category.as_str().to_owned())
+            .or_insert(0) += 1;
     }
     let count = |o: Outcome| jobs.iter().filter(|j| j.outcome == o).count();
     Report {
         schema_version: SCHEMA_VERSION,
-        tool: Tool { name: env!("CARGO_PKG_NAME").to_owned(), version: env!("CARGO_PKG_VERSION").to_owned() },
+        tool: Tool {
+            name: env!("CARGO_PKG_NAME").to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        },
         verdict,
         config_digest: format!("sha256:{config_digest}"),
         rules_digest: format!("sha256:{}", library.digest()),
@@ -52,7 +66,12 @@ pub(crate) fn report(results: &[JobResult], library: &Library, config_digest: &s
         packs: library
             .packs
             .iter()
-            .map(|p| PackRef { name: p.name.clone(), version: p.version.clone(), rules: p.rules, digest: format!("sha256:{}", p.digest) })
+            .map(|p| PackRef {
+                name: p.name.clone(),
+                version: p.version.clone(),
+                rules: p.rules,
+                digest: format!("sha256:{}", p.digest),
+            })
             .collect(),
         summary: Summary {
             jobs: jobs.len(),
@@ -69,11 +88,14 @@ pub(crate) fn report(results: &[JobResult], library: &Library, config_digest: &s
 fn job_report(r: &JobResult) -> JobReport {
     let job = &r.job;
     let d = &r.diagnosis;
-    let failed_step = job.first_failed_step().and_then(|i| job.steps.get(i)).map(|s| StepRef {
-        name: s.name.clone(),
-        start_line: s.start_line,
-        end_line: s.end_line,
-    });
+    let failed_step = job
+        .first_failed_step()
+        .and_then(|i| job.steps.get(i))
+        .map(|s| StepRef {
+            name: s.name.clone(),
+            start_line: s.start_line,
+            end_line: s.end_line,
+        });
     JobReport {
         name: job.name.clone(),
         source: job.origin.clone(),
@@ -102,13 +124,25 @@ fn job_report(r: &JobResult) -> JobReport {
                     step: e.step.clone(),
                     text: e.text.clone(),
                     rule_id: e.rule_id.clone(),
-                    context: e.context.iter().map(|(line, text)| ContextLine { line: *line, text: text.clone() }).collect(),
+                    context: e
+                        .context
+                        .iter()
+                        .map(|(line, text)| ContextLine {
+                            line: *line,
+                            text: text.clone(),
+                        })
+                        .collect(),
                 })
                 .collect(),
             alternatives: d
                 .alternatives
                 .iter()
-                .map(|a| AlternativeReport { category: a.category, rule_id: a.rule_id.clone(), confidence: a.confidence, line: a.line })
+                .map(|a| AlternativeReport {
+                    category: a.category,
+                    rule_id: a.rule_id.clone(),
+                    confidence: a.confidence,
+                    line: a.line,
+                })
                 .collect(),
             cache_keys: d.cache_keys.clone(),
         },

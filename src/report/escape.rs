@@ -53,7 +53,12 @@ pub(crate) fn inline(text: &str) -> String {
         let fence = "`".repeat(ticks);
         let after = from.get(ticks..).unwrap_or_default();
         match after.find(&fence) {
-            Some(close) if !after.get(close + ticks..).unwrap_or_default().starts_with('`') => {
+            Some(close)
+                if !after
+                    .get(close + ticks..)
+                    .unwrap_or_default()
+                    .starts_with('`') =>
+            {
                 out.push_str(&fence);
                 out.push_str(after.get(..close).unwrap_or_default());
                 out.push_str(&fence);
@@ -82,8 +87,11 @@ fn plain(text: &str) -> String {
         match c {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '@' | '#' if chars.peek().is_some_and(|n| n.is_alphanumeric() || *n == '_' || *n == '-')
-                && !prev.is_some_and(|p| p.is_alphanumeric()) =>
+            '@' | '#'
+                if chars
+                    .peek()
+                    .is_some_and(|n| n.is_alphanumeric() || *n == '_' || *n == '-')
+                    && !prev.is_some_and(|p| p.is_alphanumeric()) =>
             {
                 out.push(c);
                 out.push(ZWSP);
@@ -98,14 +106,13 @@ fn plain(text: &str) -> String {
 /// A fenced code block that `text` cannot break out of: the fence is longer than any backtick run
 /// inside, and workflow commands are neutralised.
 pub(crate) fn code_block(text: &str, lang: &str) -> String {
-    let longest = text
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat((longest + 1).max(3));
     let lang: String = lang.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    format!("{fence}{lang}\n{}\n{fence}", commands(text.trim_end_matches('\n')))
+    format!(
+        "{fence}{lang}\n{}\n{fence}",
+        commands(text.trim_end_matches('\n'))
+    )
 }
 
 #[cfg(test)]
@@ -119,7 +126,10 @@ mod tests {
             assert_eq!(commands(input), expected);
         }
         case("::add-mask::secret", ":\u{200B}:add-mask::secret");
-        case("   ::set-output name=x::y", "   :\u{200B}:set-output name=x::y");
+        case(
+            "   ::set-output name=x::y",
+            "   :\u{200B}:set-output name=x::y",
+        );
         case("##[error]boom", "##\u{200B}[error]boom");
         case("a::b is fine", "a::b is fine");
         case("x\n::warning::y", "x\n:\u{200B}:warning::y");
@@ -134,7 +144,10 @@ mod tests {
         case("ping @octocat", "ping @\u{200B}octocat");
         case("see #123", "see #\u{200B}123");
         case("mail a@b.c", "mail a@b.c");
-        case("<img src=x onerror=alert(1)>", "&lt;img src=x onerror=alert(1)&gt;");
+        case(
+            "<img src=x onerror=alert(1)>",
+            "&lt;img src=x onerror=alert(1)&gt;",
+        );
         case("run `npm i @types/node` now", "run `npm i @types/node` now");
         case("a ` stray", "a \\` stray");
         case("two\nlines", "two lines");

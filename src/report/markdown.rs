@@ -6,15 +6,16 @@
 
 use std::path::Path;
 
-use minijinja::value::Serde;
 use minijinja::syntax::SyntaxConfig;
+use minijinja::value::Serde;
 use minijinja::{Environment, TemplateSource, UndefinedBehavior};
 
 use super::escape;
 use super::model::Report;
 
 /// The default templates, `(name, source)`. A user directory may override any of them by name.
-pub(crate) const TEMPLATES: &[(&str, &str)] = &[("report.md.j2", include_str!("../../templates/report.md.j2"))];
+pub(crate) const TEMPLATES: &[(&str, &str)] =
+    &[("report.md.j2", include_str!("../../templates/report.md.j2"))];
 
 /// Why Markdown could not be rendered.
 #[derive(Debug, thiserror::Error)]
@@ -26,10 +27,18 @@ pub(crate) enum TemplateError {
 fn environment(user_dir: Option<&Path>) -> Result<Environment<'static>, minijinja::Error> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_syntax(SyntaxConfig::builder().trim_blocks(true).lstrip_blocks(true).keep_trailing_newline(true).build()?);
+    env.set_syntax(
+        SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()?,
+    );
     env.add_filter("md", |s: &str| escape::inline(s));
     env.add_filter("md_cell", |s: &str| escape::cell(s));
-    env.add_filter("code_block", |s: &str, lang: Option<&str>| escape::code_block(s, lang.unwrap_or("")));
+    env.add_filter("code_block", |s: &str, lang: Option<&str>| {
+        escape::code_block(s, lang.unwrap_or(""))
+    });
     let user = user_dir.map(minijinja::path_loader);
     env.set_loader(move |name| {
         if let Some(load) = &user
@@ -37,14 +46,24 @@ fn environment(user_dir: Option<&Path>) -> Result<Environment<'static>, minijinj
         {
             return Ok(Some(source));
         }
-        Ok(TEMPLATES.iter().find(|(n, _)| *n == name).map(|(_, s)| TemplateSource::from(*s)))
+        Ok(TEMPLATES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, s)| TemplateSource::from(*s)))
     });
     Ok(env)
 }
 
 /// Renders `report` with the template `name`, preferring `user_dir`'s copy of it.
-pub(crate) fn render(report: &Report, name: &str, user_dir: Option<&Path>) -> Result<String, TemplateError> {
-    let err = |e: minijinja::Error| TemplateError::Render { name: name.to_owned(), message: describe(&e) };
+pub(crate) fn render(
+    report: &Report,
+    name: &str,
+    user_dir: Option<&Path>,
+) -> Result<String, TemplateError> {
+    let err = |e: minijinja::Error| TemplateError::Render {
+        name: name.to_owned(),
+        message: describe(&e),
+    };
     let env = environment(user_dir).map_err(err)?;
     let template = env.get_template(name).map_err(err)?;
     template.render(Serde(report)).map_err(err)

@@ -66,7 +66,10 @@ pub(crate) fn render(
 /// Writes `contents` to `path` atomically: a temporary file beside it, then a rename. Readers see the
 /// old file or the new one, never a partial write.
 pub(crate) fn write_atomic(path: &Path, contents: &str) -> Result<(), ReportError> {
-    let err = |source| ReportError::Write { path: path.to_path_buf(), source };
+    let err = |source| ReportError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),

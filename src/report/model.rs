@@ -182,7 +182,10 @@ pub(crate) struct ActionRecord {
 pub(crate) fn schema() -> serde_json::Value {
     let mut schema = schemars::schema_for!(Report).to_value();
     if let Some(obj) = schema.as_object_mut() {
-        obj.insert("$id".to_owned(), "https://github.com/org/recovery-agent/schema/report-v1.json".into());
+        obj.insert(
+            "$id".to_owned(),
+            "https://github.com/org/recovery-agent/schema/report-v1.json".into(),
+        );
     }
     schema
 }

@@ -14,7 +14,11 @@ pub(crate) struct Style {
 
 impl Style {
     fn paint(self, code: &str, text: &str) -> String {
-        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
     }
     fn bold(self, t: &str) -> String {
         self.paint("1", t)
@@ -87,30 +91,83 @@ fn job_section(out: &mut String, job: &JobReport, style: Style) {
         Outcome::Passed => style.green("passed"),
         Outcome::Unknown => style.yellow("outcome unknown"),
     };
-    let at = job.outcome_line.map(|l| format!(" at line {l}")).unwrap_or_default();
-    let _ = writeln!(out, "{} {} — {outcome}{at}", style.bold("●"), style.bold(&shown(&job.name)));
-    let _ = writeln!(out, "  {}", style.dim(&format!("{} · {} · {} lines", shown(&job.source), job.format.as_str(), job.lines)));
+    let at = job
+        .outcome_line
+        .map(|l| format!(" at line {l}"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "{} {} — {outcome}{at}",
+        style.bold("●"),
+        style.bold(&shown(&job.name))
+    );
+    let _ = writeln!(
+        out,
+        "  {}",
+        style.dim(&format!(
+            "{} · {} · {} lines",
+            shown(&job.source),
+            job.format.as_str(),
+            job.lines
+        ))
+    );
     if let Some(step) = &job.failed_step {
-        let _ = writeln!(out, "  {:<11} {} {}", "step", shown(&step.name), style.dim(&format!("(lines {}–{})", step.start_line, step.end_line)));
+        let _ = writeln!(
+            out,
+            "  {:<11} {} {}",
+            "step",
+            shown(&step.name),
+            style.dim(&format!("(lines {}–{})", step.start_line, step.end_line))
+        );
     }
     let d = &job.diagnosis;
-    let rule = d.rule_id.as_deref().map(|r| format!(" · {r}")).unwrap_or_default();
-    let _ = writeln!(out, "  {:<11} {} · confidence {:.2}{rule}", "cause", style.bold(d.category.as_str()), d.confidence);
+    let rule = d
+        .rule_id
+        .as_deref()
+        .map(|r| format!(" · {r}"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "  {:<11} {} · confidence {:.2}{rule}",
+        "cause",
+        style.bold(d.category.as_str()),
+        d.confidence
+    );
     if let Some(title) = &d.title {
         let _ = writeln!(out, "  {:<11} {}", "", title);
     }
     for (i, e) in d.evidence.iter().enumerate() {
         let label = if i == 0 { "evidence" } else { "" };
-        let step = e.step.as_deref().map(|s| format!(" [{}]", shown(s))).unwrap_or_default();
-        let _ = writeln!(out, "  {label:<11} {}{}", style.dim(&format!("line {}", e.line)), style.dim(&step));
+        let step = e
+            .step
+            .as_deref()
+            .map(|s| format!(" [{}]", shown(s)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {label:<11} {}{}",
+            style.dim(&format!("line {}", e.line)),
+            style.dim(&step)
+        );
         let _ = writeln!(out, "  {:<11} {}", "", shown(&e.text));
     }
     if d.evidence.is_empty() {
-        let _ = writeln!(out, "  {:<11} {}", "evidence", style.dim("none: the log does not show an error line"));
+        let _ = writeln!(
+            out,
+            "  {:<11} {}",
+            "evidence",
+            style.dim("none: the log does not show an error line")
+        );
     }
     for (i, a) in d.alternatives.iter().enumerate() {
         let label = if i == 0 { "also" } else { "" };
-        let _ = writeln!(out, "  {label:<11} {} {:.2} {}", a.category, a.confidence, style.dim(&format!("({}, line {})", a.rule_id, a.line)));
+        let _ = writeln!(
+            out,
+            "  {label:<11} {} {:.2} {}",
+            a.category,
+            a.confidence,
+            style.dim(&format!("({}, line {})", a.rule_id, a.line))
+        );
     }
     let _ = writeln!(out, "  {:<11} {}", "fingerprint", d.fingerprint);
     if job.plan.options.is_empty() {
@@ -123,13 +180,25 @@ fn job_section(out: &mut String, job: &JobReport, style: Style) {
             None => style.green("allowed"),
             Some(_) => style.yellow("blocked"),
         };
-        let recommended = if o.rank == 1 { style.bold(" ← recommended") } else { String::new() };
+        let recommended = if o.rank == 1 {
+            style.bold(" ← recommended")
+        } else {
+            String::new()
+        };
         let action = format!("{}. {}", o.rank, o.action);
         let risk = format!("{:?}", o.risk).to_lowercase();
-        let _ = writeln!(out, "    {action:<24} {:.2}  risk {risk:<6}  {state}{recommended}", o.confidence);
+        let _ = writeln!(
+            out,
+            "    {action:<24} {:.2}  risk {risk:<6}  {state}{recommended}",
+            o.confidence
+        );
         let _ = writeln!(out, "       {}", style.dim(&shown(&o.reason)));
         if let Some(why) = &o.blocked_by {
-            let _ = writeln!(out, "       {}", style.yellow(&format!("blocked: {}", shown(why))));
+            let _ = writeln!(
+                out,
+                "       {}",
+                style.yellow(&format!("blocked: {}", shown(why)))
+            );
         }
         for step in &o.steps {
             let _ = writeln!(out, "       - {}", shown(step));

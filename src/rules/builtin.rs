@@ -2,18 +2,33 @@
 
 /// `(file name in rules/, TOML text)`, in priority order: platform causes first, then ecosystems.
 pub(super) const PACKS: &[(&str, &str)] = &[
-    ("github-actions.toml", include_str!("../../rules/github-actions.toml")),
-    ("ci-services.toml", include_str!("../../rules/ci-services.toml")),
+    (
+        "github-actions.toml",
+        include_str!("../../rules/github-actions.toml"),
+    ),
+    (
+        "ci-services.toml",
+        include_str!("../../rules/ci-services.toml"),
+    ),
     ("system.toml", include_str!("../../rules/system.toml")),
     ("network.toml", include_str!("../../rules/network.toml")),
     ("git.toml", include_str!("../../rules/git.toml")),
     ("docker.toml", include_str!("../../rules/docker.toml")),
     ("cloud.toml", include_str!("../../rules/cloud.toml")),
     ("node.toml", include_str!("../../rules/node.toml")),
-    ("javascript-tests.toml", include_str!("../../rules/javascript-tests.toml")),
-    ("javascript-lint.toml", include_str!("../../rules/javascript-lint.toml")),
+    (
+        "javascript-tests.toml",
+        include_str!("../../rules/javascript-tests.toml"),
+    ),
+    (
+        "javascript-lint.toml",
+        include_str!("../../rules/javascript-lint.toml"),
+    ),
     ("python.toml", include_str!("../../rules/python.toml")),
-    ("python-tests-lint.toml", include_str!("../../rules/python-tests-lint.toml")),
+    (
+        "python-tests-lint.toml",
+        include_str!("../../rules/python-tests-lint.toml"),
+    ),
     ("ruby.toml", include_str!("../../rules/ruby.toml")),
     ("php.toml", include_str!("../../rules/php.toml")),
     ("jvm.toml", include_str!("../../rules/jvm.toml")),
@@ -21,7 +36,10 @@ pub(super) const PACKS: &[(&str, &str)] = &[
     ("rust.toml", include_str!("../../rules/rust.toml")),
     ("go.toml", include_str!("../../rules/go.toml")),
     ("c-cpp.toml", include_str!("../../rules/c-cpp.toml")),
-    ("other-languages.toml", include_str!("../../rules/other-languages.toml")),
+    (
+        "other-languages.toml",
+        include_str!("../../rules/other-languages.toml"),
+    ),
     ("docs.toml", include_str!("../../rules/docs.toml")),
     ("mozilla.toml", include_str!("../../rules/mozilla.toml")),
     // Last: fallbacks from the failed step's name, weaker than any line rule.

@@ -17,29 +17,56 @@ pub(crate) const MAX_WITHIN: u32 = 50;
 const MAX_PATTERN_LEN: usize = 4096;
 
 /// Parses and validates one pack's TOML text.
-pub(crate) fn parse_pack(file: &str, text: &str, origin: PackOrigin) -> Result<(Pack, Vec<Rule>), RulesError> {
-    let pack_err = |reason: String| RulesError::Pack { file: file.to_owned(), reason };
+pub(crate) fn parse_pack(
+    file: &str,
+    text: &str,
+    origin: PackOrigin,
+) -> Result<(Pack, Vec<Rule>), RulesError> {
+    let pack_err = |reason: String| RulesError::Pack {
+        file: file.to_owned(),
+        reason,
+    };
     let table: toml::Table = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
     for key in table.keys() {
         if key != "pack" && key != "rules" {
-            return Err(pack_err(format!("unknown top-level key `{key}` (expected `[pack]` and `[[rules]]`)")));
+            return Err(pack_err(format!(
+                "unknown top-level key `{key}` (expected `[pack]` and `[[rules]]`)"
+            )));
         }
     }
-    let spec = table.get("pack").ok_or_else(|| pack_err("missing `[pack]` table".to_owned()))?;
-    let spec = PackSpec::deserialize(spec.clone()).map_err(|e| pack_err(format!("[pack]: {}", e.message())))?;
+    let spec = table
+        .get("pack")
+        .ok_or_else(|| pack_err("missing `[pack]` table".to_owned()))?;
+    let spec = PackSpec::deserialize(spec.clone())
+        .map_err(|e| pack_err(format!("[pack]: {}", e.message())))?;
     if !is_kebab(&spec.name) {
-        return Err(pack_err(format!("pack name `{}` is not kebab-case", spec.name)));
+        return Err(pack_err(format!(
+            "pack name `{}` is not kebab-case",
+            spec.name
+        )));
     }
     let entries = match table.get("rules") {
         None => &Vec::new(),
         Some(toml::Value::Array(entries)) => entries,
-        Some(_) => return Err(pack_err("`rules` must be an array of tables (`[[rules]]`)".to_owned())),
+        Some(_) => {
+            return Err(pack_err(
+                "`rules` must be an array of tables (`[[rules]]`)".to_owned(),
+            ));
+        }
     };
     let mut rules = Vec::with_capacity(entries.len());
     for (index, entry) in entries.iter().enumerate() {
-        let id = entry.get("id").and_then(toml::Value::as_str).map_or_else(|| format!("#{}", index + 1), str::to_owned);
-        let rule_err = |reason: String| RulesError::Rule { file: file.to_owned(), rule: id.clone(), reason };
-        let spec_rule = RuleSpec::deserialize(entry.clone()).map_err(|e| rule_err(e.message().to_owned()))?;
+        let id = entry
+            .get("id")
+            .and_then(toml::Value::as_str)
+            .map_or_else(|| format!("#{}", index + 1), str::to_owned);
+        let rule_err = |reason: String| RulesError::Rule {
+            file: file.to_owned(),
+            rule: id.clone(),
+            reason,
+        };
+        let spec_rule =
+            RuleSpec::deserialize(entry.clone()).map_err(|e| rule_err(e.message().to_owned()))?;
         rules.push(compile(spec_rule, &spec.name).map_err(rule_err)?);
     }
     let pack = Pack {
@@ -57,27 +84,49 @@ pub(crate) fn parse_pack(file: &str, text: &str, origin: PackOrigin) -> Result<(
 fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> RulesError {
     let message = e.message().to_owned();
     let Some(span) = e.span() else {
-        return RulesError::Toml { file: file.to_owned(), message };
+        return RulesError::Toml {
+            file: file.to_owned(),
+            message,
+        };
     };
     let before = text.get(..span.start).unwrap_or_default();
     let line = before.matches('\n').count() + 1;
     let message = format!("line {line}: {message}");
-    let entry = before.rfind("[[rules]]").map(|at| before.get(at..).unwrap_or_default());
+    let entry = before
+        .rfind("[[rules]]")
+        .map(|at| before.get(at..).unwrap_or_default());
     let id = entry.and_then(|entry| {
         entry.lines().find_map(|l| {
-            let value = l.trim().strip_prefix("id")?.trim_start().strip_prefix('=')?.trim();
+            let value = l
+                .trim()
+                .strip_prefix("id")?
+                .trim_start()
+                .strip_prefix('=')?
+                .trim();
             Some(value.trim_matches(|c| c == '"' || c == '\'').to_owned())
         })
     });
     match id {
-        Some(rule) => RulesError::Rule { file: file.to_owned(), rule, reason: format!("invalid TOML at {message}") },
-        None => RulesError::Toml { file: file.to_owned(), message },
+        Some(rule) => RulesError::Rule {
+            file: file.to_owned(),
+            rule,
+            reason: format!("invalid TOML at {message}"),
+        },
+        None => RulesError::Toml {
+            file: file.to_owned(),
+            message,
+        },
     }
 }
 
 fn is_kebab(s: &str) -> bool {
     !s.is_empty()
-        && s.split('-').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && s.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
 }
 
 fn build_regex(what: &str, pattern: &str) -> Result<Regex, String> {
@@ -85,23 +134,36 @@ fn build_regex(what: &str, pattern: &str) -> Result<Regex, String> {
         return Err(format!("{what} is empty"));
     }
     if pattern.len() > MAX_PATTERN_LEN {
-        return Err(format!("{what} is {} bytes long (the limit is {MAX_PATTERN_LEN})", pattern.len()));
+        return Err(format!(
+            "{what} is {} bytes long (the limit is {MAX_PATTERN_LEN})",
+            pattern.len()
+        ));
     }
     if pattern.contains('\n') {
-        return Err(format!("{what} spans lines; use `then` or `after` for multi-line rules"));
+        return Err(format!(
+            "{what} spans lines; use `then` or `after` for multi-line rules"
+        ));
     }
     RegexBuilder::new(pattern)
         .size_limit(REGEX_SIZE_LIMIT)
         .build()
         .map_err(|e| {
-            let lines: Vec<String> = e.to_string().lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
+            let lines: Vec<String> = e
+                .to_string()
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect();
             format!("invalid {what}: {}", lines.join(" "))
         })
 }
 
 fn compile(spec: RuleSpec, pack: &str) -> Result<Rule, String> {
     if !is_kebab(&spec.id) {
-        return Err("id is not kebab-case (lowercase letters, digits and single dashes)".to_owned());
+        return Err(
+            "id is not kebab-case (lowercase letters, digits and single dashes)".to_owned(),
+        );
     }
     if spec.category == Category::Unknown {
         return Err("category `unknown` is what a diagnosis reports when no rule matches; pick a real cause".to_owned());
@@ -113,7 +175,11 @@ fn compile(spec: RuleSpec, pack: &str) -> Result<Rule, String> {
         return Err("title must be one non-empty line".to_owned());
     }
     let pattern = build_regex("pattern", &spec.pattern)?;
-    let exclude = spec.exclude.as_deref().map(|p| build_regex("exclude", p)).transpose()?;
+    let exclude = spec
+        .exclude
+        .as_deref()
+        .map(|p| build_regex("exclude", p))
+        .transpose()?;
     let window = match (spec.then, spec.after) {
         (Some(_), Some(_)) => return Err("a rule takes `then` or `after`, not both".to_owned()),
         (Some(w), None) => Some((Direction::Then, "then", w)),
@@ -122,10 +188,15 @@ fn compile(spec: RuleSpec, pack: &str) -> Result<Rule, String> {
     };
     let window = match window {
         Some((_, name, _)) if spec.scope == Scope::FailedStep => {
-            return Err(format!("`{name}` only applies to line rules, not to `scope = \"failed_step\"`"));
+            return Err(format!(
+                "`{name}` only applies to line rules, not to `scope = \"failed_step\"`"
+            ));
         }
         Some((_, name, w)) if w.within == 0 || w.within > MAX_WITHIN => {
-            return Err(format!("{name}.within is {} (it must be between 1 and {MAX_WITHIN})", w.within));
+            return Err(format!(
+                "{name}.within is {} (it must be between 1 and {MAX_WITHIN})",
+                w.within
+            ));
         }
         Some((direction, name, w)) => Some(Window {
             direction,
@@ -135,29 +206,43 @@ fn compile(spec: RuleSpec, pack: &str) -> Result<Rule, String> {
         }),
         None => None,
     };
-    let mut captures: Vec<String> = pattern.capture_names().flatten().map(str::to_owned).collect();
+    let mut captures: Vec<String> = pattern
+        .capture_names()
+        .flatten()
+        .map(str::to_owned)
+        .collect();
     if let Some(w) = &window {
         captures.extend(w.regex.capture_names().flatten().map(str::to_owned));
     }
-    for (field, text) in std::iter::once(("title", &spec.title)).chain(spec.remediation.iter().map(|s| ("remediation", s))) {
+    for (field, text) in std::iter::once(("title", &spec.title))
+        .chain(spec.remediation.iter().map(|s| ("remediation", s)))
+    {
         for name in placeholders(text) {
             if !captures.iter().any(|c| c == name) {
-                return Err(format!("{field} uses `{{{name}}}` but the pattern has no capture named `{name}`"));
+                return Err(format!(
+                    "{field} uses `{{{name}}}` but the pattern has no capture named `{name}`"
+                ));
             }
         }
     }
     let fingerprint = match spec.fingerprint {
         Some(names) => {
             if let Some(bad) = names.iter().find(|n| !captures.contains(n)) {
-                return Err(format!("fingerprint names `{bad}` but the pattern has no capture of that name"));
+                return Err(format!(
+                    "fingerprint names `{bad}` but the pattern has no capture of that name"
+                ));
             }
             names
         }
         None => captures.clone(),
     };
-    let actions = spec.actions.unwrap_or_else(|| spec.category.default_actions().to_vec());
+    let actions = spec
+        .actions
+        .unwrap_or_else(|| spec.category.default_actions().to_vec());
     if actions.is_empty() {
-        return Err("actions is empty: a cause must permit at least one recovery action".to_owned());
+        return Err(
+            "actions is empty: a cause must permit at least one recovery action".to_owned(),
+        );
     }
     Ok(Rule {
         id: spec.id,
@@ -183,7 +268,8 @@ fn compile(spec: RuleSpec, pack: &str) -> Result<Rule, String> {
 pub(crate) fn placeholders(step: &str) -> impl Iterator<Item = &str> {
     step.split('{').skip(1).filter_map(|rest| {
         let name = rest.split_once('}')?.0;
-        (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')).then_some(name)
+        (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+            .then_some(name)
     })
 }
 
@@ -192,7 +278,10 @@ pub(crate) fn check_unique(rules: &[Rule], packs: &[Pack]) -> Result<(), RulesEr
     let mut seen: HashMap<&str, &str> = HashMap::new();
     for rule in rules {
         if let Some(first) = seen.insert(&rule.id, &rule.pack) {
-            let file = packs.iter().find(|p| p.name == rule.pack).map_or_else(|| rule.pack.clone(), |p| p.origin.to_string());
+            let file = packs
+                .iter()
+                .find(|p| p.name == rule.pack)
+                .map_or_else(|| rule.pack.clone(), |p| p.origin.to_string());
             return Err(RulesError::Rule {
                 file,
                 rule: rule.id.clone(),
@@ -205,7 +294,10 @@ pub(crate) fn check_unique(rules: &[Rule], packs: &[Pack]) -> Result<(), RulesEr
         if let Some(first) = names.insert(&pack.name, &pack.origin) {
             return Err(RulesError::Pack {
                 file: pack.origin.to_string(),
-                reason: format!("duplicate pack name `{}`: already loaded from {first}", pack.name),
+                reason: format!(
+                    "duplicate pack name `{}`: already loaded from {first}",
+                    pack.name
+                ),
             });
         }
     }
@@ -215,6 +307,9 @@ pub(crate) fn check_unique(rules: &[Rule], packs: &[Pack]) -> Result<(), RulesEr
 /// Reads a user pack from disk.
 pub(crate) fn read_pack_file(path: &Path) -> Result<(Pack, Vec<Rule>), RulesError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| RulesError::Read { file: file.clone(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| RulesError::Read {
+        file: file.clone(),
+        source,
+    })?;
     parse_pack(&file, &text, PackOrigin::File(path.to_path_buf()))
 }

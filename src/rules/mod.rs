@@ -28,7 +28,11 @@ pub(crate) enum RulesError {
     #[error("{file}: {reason}")]
     Pack { file: String, reason: String },
     #[error("{file}: rule '{rule}': {reason}")]
-    Rule { file: String, rule: String, reason: String },
+    Rule {
+        file: String,
+        rule: String,
+        reason: String,
+    },
 }
 
 /// Where a pack came from.
@@ -126,7 +130,8 @@ impl Library {
         let mut rules = Vec::new();
         if builtin {
             for (file, text) in builtin::PACKS {
-                let (pack, pack_rules) = load::parse_pack(&format!("rules/{file}"), text, PackOrigin::Builtin(file))?;
+                let (pack, pack_rules) =
+                    load::parse_pack(&format!("rules/{file}"), text, PackOrigin::Builtin(file))?;
                 packs.push(pack);
                 rules.extend(pack_rules);
             }
@@ -146,7 +151,8 @@ impl Library {
         let mut packs = Vec::new();
         let mut rules = Vec::new();
         for (file, text) in texts {
-            let (pack, pack_rules) = load::parse_pack(file, text, PackOrigin::File(PathBuf::from(file)))?;
+            let (pack, pack_rules) =
+                load::parse_pack(file, text, PackOrigin::File(PathBuf::from(file)))?;
             packs.push(pack);
             rules.extend(pack_rules);
         }
@@ -156,12 +162,19 @@ impl Library {
 
     /// One digest over every pack in force, in load order.
     pub(crate) fn digest(&self) -> String {
-        let joined: Vec<String> = self.packs.iter().map(|p| format!("{}@{}:{}", p.name, p.version, p.digest)).collect();
+        let joined: Vec<String> = self
+            .packs
+            .iter()
+            .map(|p| format!("{}@{}:{}", p.name, p.version, p.digest))
+            .collect();
         crate::digest::sha256_hex(joined.join("\n").as_bytes())
     }
 
     pub(crate) fn origin_of(&self, rule: &Rule) -> Option<&PackOrigin> {
-        self.packs.iter().find(|p| p.name == rule.pack).map(|p| &p.origin)
+        self.packs
+            .iter()
+            .find(|p| p.name == rule.pack)
+            .map(|p| &p.origin)
     }
 }
 
@@ -186,15 +199,22 @@ examples = ["write /tmp/x: No space left on device"]
 
     #[track_caller]
     fn load_err(rule_fields: &str) -> String {
-        let text = format!("[pack]\nname = \"demo\"\nversion = \"1\"\n\n[[rules]]\nid = \"demo-x\"\n{rule_fields}\n");
-        Library::from_texts(&[("demo.toml", &text)]).unwrap_err().to_string()
+        let text = format!(
+            "[pack]\nname = \"demo\"\nversion = \"1\"\n\n[[rules]]\nid = \"demo-x\"\n{rule_fields}\n"
+        );
+        Library::from_texts(&[("demo.toml", &text)])
+            .unwrap_err()
+            .to_string()
     }
 
     #[test]
     fn loads_a_good_pack() {
         let lib = Library::from_texts(&[("demo.toml", GOOD)]).unwrap();
         assert_eq!(lib.rules.len(), 1);
-        assert_eq!(lib.rules[0].actions, Category::ResourceExhaustion.default_actions());
+        assert_eq!(
+            lib.rules[0].actions,
+            Category::ResourceExhaustion.default_actions()
+        );
         assert_eq!(lib.packs[0].rules, 1);
     }
 
@@ -202,54 +222,71 @@ examples = ["write /tmp/x: No space left on device"]
     fn malformed_rules_name_file_rule_and_reason() {
         let base = "category = \"network\"\ntitle = \"t\"\nconfidence = 0.5\n";
         #[track_caller]
-        fn case(got: String, expected: &str) {
+        fn case(got: &str, expected: &str) {
             assert_eq!(got, expected);
         }
         case(
-            load_err(&format!("{base}pattern = '(unclosed'")),
+            &load_err(&format!("{base}pattern = '(unclosed'")),
             "demo.toml: rule 'demo-x': invalid pattern: regex parse error: (unclosed ^ error: unclosed group",
         );
         case(
-            load_err("category = \"networking\"\ntitle = \"t\"\nconfidence = 0.5\npattern = 'x'"),
+            &load_err("category = \"networking\"\ntitle = \"t\"\nconfidence = 0.5\npattern = 'x'"),
             "demo.toml: rule 'demo-x': unknown variant `networking`, expected one of `network`, `rate_limit`, `auth`, `dependency_resolution`, `compilation`, `test_failure`, `lint`, `configuration`, `resource_exhaustion`, `timeout`, `infrastructure`, `cache`, `unknown`",
         );
         case(
-            load_err(&format!("{base}pattern = 'x'\npatern = 'y'")),
+            &load_err(&format!("{base}pattern = 'x'\npatern = 'y'")),
             "demo.toml: rule 'demo-x': unknown field `patern`, expected one of `id`, `category`, `title`, `pattern`, `scope`, `exclude`, `then`, `after`, `confidence`, `remediation`, `actions`, `fingerprint`, `sources`, `examples`, `counterexamples`",
         );
         case(
-            load_err("category = \"network\"\ntitle = \"t\"\nconfidence = 1.5\npattern = 'x'"),
+            &load_err("category = \"network\"\ntitle = \"t\"\nconfidence = 1.5\npattern = 'x'"),
             "demo.toml: rule 'demo-x': confidence 1.5 is outside (0, 1]",
         );
         case(
-            load_err(&format!("{base}pattern = 'x'\nremediation = [\"bump {{pkg}}\"]")),
+            &load_err(&format!(
+                "{base}pattern = 'x'\nremediation = [\"bump {{pkg}}\"]"
+            )),
             "demo.toml: rule 'demo-x': remediation uses `{pkg}` but the pattern has no capture named `pkg`",
         );
         case(
-            load_err(&format!("{base}pattern = 'x'\nthen = {{ pattern = 'y', within = 500 }}")),
+            &load_err(&format!(
+                "{base}pattern = 'x'\nthen = {{ pattern = 'y', within = 500 }}"
+            )),
             "demo.toml: rule 'demo-x': then.within is 500 (it must be between 1 and 50)",
         );
         case(
-            load_err(&format!("{base}pattern = 'a{{1000}}{{1000}}'")),
+            &load_err(&format!("{base}pattern = 'a{{1000}}{{1000}}'")),
             "demo.toml: rule 'demo-x': invalid pattern: Compiled regex exceeds size limit of 1048576 bytes.",
         );
-        case(load_err("category = \"network\""), "demo.toml: rule 'demo-x': missing field `title`");
+        case(
+            &load_err("category = \"network\""),
+            "demo.toml: rule 'demo-x': missing field `title`",
+        );
     }
 
     #[test]
     fn duplicate_ids_across_packs_are_rejected() {
         let other = GOOD.replace("name = \"demo\"", "name = \"other\"");
         let err = Library::from_texts(&[("demo.toml", GOOD), ("other.toml", &other)]).unwrap_err();
-        assert_eq!(err.to_string(), "other.toml: rule 'demo-disk': duplicate id: already defined in pack `demo`");
+        assert_eq!(
+            err.to_string(),
+            "other.toml: rule 'demo-disk': duplicate id: already defined in pack `demo`"
+        );
     }
 
     #[test]
     fn invalid_toml_names_the_file_line_and_rule() {
-        let err = Library::from_texts(&[("bad.toml", "[pack\nname=")]).unwrap_err().to_string();
+        let err = Library::from_texts(&[("bad.toml", "[pack\nname=")])
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("bad.toml: invalid TOML: line 1: "), "{err}");
         let text = "[pack]\nname = \"a\"\nversion = \"1\"\n\n[[rules]]\nid = \"a-quote\"\npattern = 'it''s'\n";
-        let err = Library::from_texts(&[("bad.toml", text)]).unwrap_err().to_string();
-        assert!(err.starts_with("bad.toml: rule 'a-quote': invalid TOML at line 7: "), "{err}");
+        let err = Library::from_texts(&[("bad.toml", text)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("bad.toml: rule 'a-quote': invalid TOML at line 7: "),
+            "{err}"
+        );
     }
 
     #[test]

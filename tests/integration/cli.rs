@@ -13,16 +13,36 @@ fn tempdir() -> tempfile::TempDir {
 }
 
 fn evidence_lines(report: &Value) -> Vec<u64> {
-    report["jobs"][0]["diagnosis"]["evidence"].as_array().unwrap().iter().map(|e| e["line"].as_u64().unwrap()).collect()
+    report["jobs"][0]["diagnosis"]["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["line"].as_u64().unwrap())
+        .collect()
 }
 
 /// The quick-start command from the README: a real log, no token, no network.
 #[test]
 fn readme_quick_start_prints_diagnosis_and_plan() {
-    let out = bin().args(["diagnose", "fixtures/logs/network-docker-buildkit-layer-fetch-failed.log", "--exit-zero"]).output().unwrap();
+    let out = bin()
+        .args([
+            "diagnose",
+            "fixtures/logs/network-docker-buildkit-layer-fetch-failed.log",
+            "--exit-zero",
+        ])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    for needle in ["cause", "network", "evidence", "line 809", "plan", "1. retry", "verdict: retry"] {
+    for needle in [
+        "cause",
+        "network",
+        "evidence",
+        "line 809",
+        "plan",
+        "1. retry",
+        "verdict: retry",
+    ] {
         assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
     }
 }
@@ -30,14 +50,43 @@ fn readme_quick_start_prints_diagnosis_and_plan() {
 #[test]
 fn exit_codes_encode_the_verdict_and_the_attempt_budget() {
     let network = fixture(NETWORK);
-    let code = |args: &[&str]| bin().arg("diagnose").arg(&network).args(args).output().unwrap().status.code();
+    let code = |args: &[&str]| {
+        bin()
+            .arg("diagnose")
+            .arg(&network)
+            .args(args)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
     assert_eq!(code(&[]), Some(10), "attempt 1 of a network failure: retry");
-    assert_eq!(code(&["--run-attempt", "2"]), Some(10), "attempt 2: retry with debug logging");
-    assert_eq!(code(&["--run-attempt", "3"]), Some(12), "attempt 3: budgets spent, escalate");
+    assert_eq!(
+        code(&["--run-attempt", "2"]),
+        Some(10),
+        "attempt 2: retry with debug logging"
+    );
+    assert_eq!(
+        code(&["--run-attempt", "3"]),
+        Some(12),
+        "attempt 3: budgets spent, escalate"
+    );
     assert_eq!(code(&["--exit-zero"]), Some(0));
-    let passing = bin().args(["diagnose", "fixtures/logs/passing-terraform-docker-build.log"]).output().unwrap();
+    let passing = bin()
+        .args([
+            "diagnose",
+            "fixtures/logs/passing-terraform-docker-build.log",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(passing.status.code(), Some(0));
-    let lint = bin().args(["diagnose", "fixtures/logs/lint-go-exhaustive-switch-cases.log"]).output().unwrap();
+    let lint = bin()
+        .args([
+            "diagnose",
+            "fixtures/logs/lint-go-exhaustive-switch-cases.log",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(lint.status.code(), Some(11));
 }
 
@@ -48,14 +97,20 @@ fn attempt_two_recommends_a_debug_rerun() {
     assert_eq!(options[0]["action"], "retry_with_debug");
     let retry = options.iter().find(|o| o["action"] == "retry").unwrap();
     assert_eq!(retry["allowed"], false);
-    assert_eq!(retry["blocked_by"], "attempt 2 is past policy.auto_retry_max_attempt = 1");
+    assert_eq!(
+        retry["blocked_by"],
+        "attempt 2 is past policy.auto_retry_max_attempt = 1"
+    );
 }
 
 #[test]
 fn usage_errors_exit_2() {
     let out = bin().arg("diagnose").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let out = bin().args(["diagnose", "x.log", "--format", "yaml"]).output().unwrap();
+    let out = bin()
+        .args(["diagnose", "x.log", "--format", "yaml"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -79,13 +134,24 @@ fn a_malformed_rule_pack_names_file_rule_and_reason() {
         "[pack]\nname = \"ours\"\nversion = \"1\"\n\n[[rules]]\nid = \"ours-broken\"\ncategory = \"network\"\ntitle = \"t\"\nconfidence = 0.5\npattern = 'Connection (reset'\n",
     )
     .unwrap();
-    let out = bin().args(["diagnose", "fixtures/logs/passing-terraform-docker-build.log", "--rules"]).arg(&pack).output().unwrap();
+    let out = bin()
+        .args([
+            "diagnose",
+            "fixtures/logs/passing-terraform-docker-build.log",
+            "--rules",
+        ])
+        .arg(&pack)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(3));
     let stderr = String::from_utf8(out.stderr).unwrap();
     let first = stderr.lines().next().unwrap();
     assert_eq!(
         first,
-        format!("error: {}: rule 'ours-broken': invalid pattern: regex parse error: Connection (reset ^ error: unclosed group", pack.display())
+        format!(
+            "error: {}: rule 'ours-broken': invalid pattern: regex parse error: Connection (reset ^ error: unclosed group",
+            pack.display()
+        )
     );
 }
 
@@ -94,7 +160,15 @@ fn an_invalid_config_is_a_clear_error() {
     let dir = tempdir();
     let config = dir.path().join("recovery-agent.toml");
     std::fs::write(&config, "[policy]\nretryable = [\"auth\"]\n").unwrap();
-    let out = bin().args(["diagnose", "fixtures/logs/passing-terraform-docker-build.log", "--config"]).arg(&config).output().unwrap();
+    let out = bin()
+        .args([
+            "diagnose",
+            "fixtures/logs/passing-terraform-docker-build.log",
+            "--config",
+        ])
+        .arg(&config)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(3));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("policy.retryable lists `auth`"), "{stderr}");
@@ -120,15 +194,32 @@ examples = ["load metadata for docker.mirror.hashicorp.services/alpine:latest"]
 "#,
     )
     .unwrap();
-    std::fs::write(dir.path().join("config.toml"), "rules = [\"pack.toml\"]\n[policy]\nmin_confidence = 0.995\n").unwrap();
-    let report = diagnose_json(&[fixture(NETWORK).to_str().unwrap(), "--config", dir.path().join("config.toml").to_str().unwrap()]);
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "rules = [\"pack.toml\"]\n[policy]\nmin_confidence = 0.995\n",
+    )
+    .unwrap();
+    let report = diagnose_json(&[
+        fixture(NETWORK).to_str().unwrap(),
+        "--config",
+        dir.path().join("config.toml").to_str().unwrap(),
+    ]);
     let job = &report["jobs"][0];
     assert_eq!(job["diagnosis"]["rule_id"], "ours-registry-mirror");
-    assert_eq!(job["diagnosis"]["title"], "Our registry mirror at docker.mirror.hashicorp.services failed");
+    assert_eq!(
+        job["diagnosis"]["title"],
+        "Our registry mirror at docker.mirror.hashicorp.services failed"
+    );
     // Below the configured minimum confidence, nothing runs automatically.
     let first = &job["plan"]["options"][0];
     assert_eq!(first["action"], "escalate");
-    assert!(report["packs"].as_array().unwrap().iter().any(|p| p["name"] == "ours"));
+    assert!(
+        report["packs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "ours")
+    );
 }
 
 #[test]
@@ -138,12 +229,19 @@ fn gzip_stdin_and_plain_inputs_agree_on_line_numbers() {
 
     let dir = tempdir();
     let gz = dir.path().join("job.log.gz");
-    let mut enc = flate2::write::GzEncoder::new(std::fs::File::create(&gz).unwrap(), flate2::Compression::default());
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::default(),
+    );
     enc.write_all(&raw).unwrap();
     enc.finish().unwrap();
     let gzipped = diagnose_json(&[gz.to_str().unwrap()]);
 
-    let out = bin().args(["diagnose", "-", "--format", "json", "--exit-zero"]).write_stdin(raw).output().unwrap();
+    let out = bin()
+        .args(["diagnose", "-", "--format", "json", "--exit-zero"])
+        .write_stdin(raw)
+        .output()
+        .unwrap();
     let stdin: Value = serde_json::from_slice(&out.stdout).unwrap();
 
     // Line 809 is where the corpus's human label puts the cause.
@@ -151,7 +249,10 @@ fn gzip_stdin_and_plain_inputs_agree_on_line_numbers() {
     assert_eq!(evidence_lines(&gzipped), evidence_lines(&plain));
     assert_eq!(evidence_lines(&stdin), evidence_lines(&plain));
     assert_eq!(stdin["jobs"][0]["source"], "<stdin>");
-    assert_eq!(gzipped["jobs"][0]["diagnosis"]["fingerprint"], plain["jobs"][0]["diagnosis"]["fingerprint"]);
+    assert_eq!(
+        gzipped["jobs"][0]["diagnosis"]["fingerprint"],
+        plain["jobs"][0]["diagnosis"]["fingerprint"]
+    );
 }
 
 /// A GitHub Actions logs zip: whole-job files, a job present only as step files, and an entry that
@@ -166,9 +267,11 @@ fn a_github_logs_zip_yields_one_job_per_log() {
     zip.start_file("1_build.txt", opts).unwrap();
     zip.write_all(&network).unwrap();
     zip.start_file("build/1_Set up job.txt", opts).unwrap();
-    zip.write_all(b"ignored: the whole-job file wins\n").unwrap();
+    zip.write_all(b"ignored: the whole-job file wins\n")
+        .unwrap();
     zip.start_file("test/1_Set up job.txt", opts).unwrap();
-    zip.write_all(b"2024-01-01T00:00:00.0000000Z Current runner version: '2.300.0'\n").unwrap();
+    zip.write_all(b"2024-01-01T00:00:00.0000000Z Current runner version: '2.300.0'\n")
+        .unwrap();
     zip.start_file("test/2_Run cargo test.txt", opts).unwrap();
     zip.write_all(b"2024-01-01T00:00:01.0000000Z test result: FAILED. 3 passed; 1 failed; 0 ignored\n2024-01-01T00:00:02.0000000Z ##[error]Process completed with exit code 101.\n").unwrap();
     zip.start_file("../escape.txt", opts).unwrap();
@@ -188,10 +291,23 @@ fn a_github_logs_zip_yields_one_job_per_log() {
 #[test]
 fn a_directory_is_read_in_name_order() {
     let dir = tempdir();
-    std::fs::copy(crate::common::root().join(fixture(NETWORK)), dir.path().join("b.log")).unwrap();
-    std::fs::copy(crate::common::root().join("fixtures/logs/passing-terraform-docker-build.log"), dir.path().join("a.log")).unwrap();
+    std::fs::copy(
+        crate::common::root().join(fixture(NETWORK)),
+        dir.path().join("b.log"),
+    )
+    .unwrap();
+    std::fs::copy(
+        crate::common::root().join("fixtures/logs/passing-terraform-docker-build.log"),
+        dir.path().join("a.log"),
+    )
+    .unwrap();
     let report = diagnose_json(&[dir.path().to_str().unwrap()]);
-    let names: Vec<&str> = report["jobs"].as_array().unwrap().iter().map(|j| j["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = report["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["a", "b"]);
     assert_eq!(report["summary"]["failed"], 1);
     assert_eq!(report["summary"]["passed"], 1);
@@ -202,23 +318,46 @@ fn a_directory_is_read_in_name_order() {
 fn the_report_file_matches_stdout_and_is_written_whole() {
     let dir = tempdir();
     let path = dir.path().join("report.json");
-    let out = bin().args(["diagnose", "--format", "json", "--exit-zero", "--report"]).arg(&path).arg(fixture(NETWORK)).output().unwrap();
+    let out = bin()
+        .args(["diagnose", "--format", "json", "--exit-zero", "--report"])
+        .arg(&path)
+        .arg(fixture(NETWORK))
+        .output()
+        .unwrap();
     assert!(out.status.success());
     assert_eq!(std::fs::read(&path).unwrap(), out.stdout);
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(leftovers, ["report.json"], "no temporary files are left behind");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        leftovers,
+        ["report.json"],
+        "no temporary files are left behind"
+    );
 }
 
 #[test]
 fn same_inputs_give_byte_identical_reports() {
-    let run = || bin().args(["diagnose", "--format", "json", "--exit-zero"]).arg(fixture(NETWORK)).output().unwrap().stdout;
+    let run = || {
+        bin()
+            .args(["diagnose", "--format", "json", "--exit-zero"])
+            .arg(fixture(NETWORK))
+            .output()
+            .unwrap()
+            .stdout
+    };
     assert_eq!(run(), run());
 }
 
 #[test]
 fn travis_logs_use_folds_commands_and_the_final_status() {
     let log = "travis_fold:start:worker_info\r\x1b[0KWorker information\nhostname: x\ntravis_fold:end:worker_info\r\x1b[0K\n$ npm ci\nadded 10 packages\n$ npm test\n\n  3 passing\n  1 failing\n\n  1) math\n       adds:\n     AssertionError [ERR_ASSERTION]: 1 == 2\n\nThe command \"npm test\" exited with 1.\n\nDone. Your build exited with 1.\n";
-    let out = bin().args(["diagnose", "-", "--format", "json", "--exit-zero"]).write_stdin(log).output().unwrap();
+    let out = bin()
+        .args(["diagnose", "-", "--format", "json", "--exit-zero"])
+        .write_stdin(log)
+        .output()
+        .unwrap();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let job = &report["jobs"][0];
     assert_eq!(job["format"], "travis");
@@ -233,14 +372,21 @@ fn travis_logs_use_folds_commands_and_the_final_status() {
 #[test]
 fn an_unexplained_failure_points_at_its_most_likely_error_line() {
     let log = "2024-01-01T00:00:00.0000000Z ##[group]Run ./deploy.sh\n2024-01-01T00:00:01.0000000Z deploying\n2024-01-01T00:00:02.0000000Z Frobnicator error: the widget refused the gizmo\n2024-01-01T00:00:03.0000000Z ##[error]Process completed with exit code 3.\n";
-    let out = bin().args(["diagnose", "-", "--format", "json"]).write_stdin(log).output().unwrap();
+    let out = bin()
+        .args(["diagnose", "-", "--format", "json"])
+        .write_stdin(log)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(12));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let d = &report["jobs"][0]["diagnosis"];
     assert_eq!(d["category"], "unknown");
     assert_eq!(d["rule_id"], Value::Null);
     assert_eq!(d["evidence"][0]["line"], 3);
-    assert_eq!(report["jobs"][0]["plan"]["options"][0]["action"], "escalate");
+    assert_eq!(
+        report["jobs"][0]["plan"]["options"][0]["action"],
+        "escalate"
+    );
 }
 
 #[test]
@@ -255,7 +401,10 @@ fn a_truncated_gzip_is_diagnosed_as_far_as_it_goes_and_says_so() {
     let report = diagnose_json(&[path.to_str().unwrap()]);
     let degraded = report["degraded"].as_array().unwrap();
     assert_eq!(degraded.len(), 1, "{degraded:?}");
-    assert!(degraded[0].as_str().unwrap().contains("the log ends early"), "{degraded:?}");
+    assert!(
+        degraded[0].as_str().unwrap().contains("the log ends early"),
+        "{degraded:?}"
+    );
     assert!(report["jobs"][0]["lines"].as_u64().unwrap() > 100);
 }
 
@@ -266,5 +415,10 @@ fn one_unreadable_log_does_not_cost_the_others_their_report() {
     std::fs::write(&bad, [0x1f, 0x8b, 0x08, 0x00, 0xff, 0xff]).unwrap();
     let report = diagnose_json(&[bad.to_str().unwrap(), fixture(NETWORK).to_str().unwrap()]);
     assert_eq!(report["jobs"].as_array().unwrap().len(), 1);
-    assert!(report["degraded"][0].as_str().unwrap().starts_with(bad.to_str().unwrap()));
+    assert!(
+        report["degraded"][0]
+            .as_str()
+            .unwrap()
+            .starts_with(bad.to_str().unwrap())
+    );
 }

@@ -31,20 +31,34 @@ pub(crate) fn root() -> &'static Path {
 /// A fixture log, as a path relative to the crate root (so reports show stable paths).
 pub(crate) fn fixture(name: &str) -> PathBuf {
     let path = PathBuf::from("fixtures/logs").join(name);
-    assert!(root().join(&path).is_file(), "missing fixture {}", path.display());
+    assert!(
+        root().join(&path).is_file(),
+        "missing fixture {}",
+        path.display()
+    );
     path
 }
 
 /// Runs `diagnose --format json` and returns the parsed report.
 pub(crate) fn diagnose_json(args: &[&str]) -> Value {
-    let out = bin().arg("diagnose").args(args).args(["--format", "json", "--exit-zero"]).output().unwrap();
-    assert!(out.status.success(), "diagnose failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = bin()
+        .arg("diagnose")
+        .args(args)
+        .args(["--format", "json", "--exit-zero"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "diagnose failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// The committed schema of the report.
 pub(crate) fn schema() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(root().join("schema/report-v1.json")).unwrap()).unwrap()
+    serde_json::from_str(&std::fs::read_to_string(root().join("schema/report-v1.json")).unwrap())
+        .unwrap()
 }
 
 /// Fails with every violation when `report` does not conform to the committed schema.
@@ -52,8 +66,15 @@ pub(crate) fn schema() -> Value {
 pub(crate) fn assert_valid(report: &Value) {
     let schema = schema();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator.iter_errors(report).map(|e| format!("{} at {}", e, e.instance_path())).collect();
-    assert!(errors.is_empty(), "report does not match schema/report-v1.json:\n{}", errors.join("\n"));
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "report does not match schema/report-v1.json:\n{}",
+        errors.join("\n")
+    );
 }
 
 /// Replaces the report's own digests and version (they change with every rule edit or release), for
@@ -61,5 +82,7 @@ pub(crate) fn assert_valid(report: &Value) {
 pub(crate) fn redact_volatile(text: &str) -> String {
     let short = regex::Regex::new(r"(rules|config) `[0-9a-f]{12}`").unwrap();
     let version = format!("recovery-agent {}", env!("CARGO_PKG_VERSION"));
-    short.replace_all(text, "$1 `[digest]`").replace(&version, "recovery-agent [version]")
+    short
+        .replace_all(text, "$1 `[digest]`")
+        .replace(&version, "recovery-agent [version]")
 }

@@ -26,7 +26,10 @@ const CATEGORIES: &[&str] = &[
 ];
 
 fn relative(path: &Path) -> String {
-    path.strip_prefix(crate::common::root()).unwrap_or(path).display().to_string()
+    path.strip_prefix(crate::common::root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 fn label(path: &Path) -> &str {
@@ -35,9 +38,15 @@ fn label(path: &Path) -> &str {
 }
 
 fn run(path: &str, format: &str) -> (String, i32) {
-    let out = bin().args(["diagnose", path, "--format", format, "--color", "never"]).output().unwrap();
+    let out = bin()
+        .args(["diagnose", path, "--format", format, "--color", "never"])
+        .output()
+        .unwrap();
     assert!(out.status.code().is_some(), "killed by a signal");
-    (String::from_utf8(out.stdout).unwrap(), out.status.code().unwrap_or(-1))
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        out.status.code().unwrap_or(-1),
+    )
 }
 
 /// The diagnosis agrees with the human label, the report is schema-valid, and the exit code encodes
@@ -55,14 +64,26 @@ fn fixtures_are_diagnosed_as_labeled() {
             "passing" => {
                 assert_eq!(job["outcome"], "passed", "{file}");
                 assert_eq!(report["verdict"], "passed", "{file}");
-                assert!(job["plan"]["options"].as_array().unwrap().is_empty(), "{file}");
-                assert!(job["diagnosis"]["confidence"].as_f64().unwrap() < 0.5, "{file}");
+                assert!(
+                    job["plan"]["options"].as_array().unwrap().is_empty(),
+                    "{file}"
+                );
+                assert!(
+                    job["diagnosis"]["confidence"].as_f64().unwrap() < 0.5,
+                    "{file}"
+                );
             }
             expected => {
-                assert!(CATEGORIES.contains(&expected), "fixture {file} has no category prefix");
+                assert!(
+                    CATEGORIES.contains(&expected),
+                    "fixture {file} has no category prefix"
+                );
                 assert_eq!(got, expected, "{file}: diagnosed {got}, labeled {expected}");
                 assert_ne!(job["outcome"], "passed", "{file}");
-                assert!(!job["plan"]["options"].as_array().unwrap().is_empty(), "{file} has no plan");
+                assert!(
+                    !job["plan"]["options"].as_array().unwrap().is_empty(),
+                    "{file} has no plan"
+                );
             }
         }
         let expected_code = match report["verdict"].as_str().unwrap() {
@@ -72,7 +93,10 @@ fn fixtures_are_diagnosed_as_labeled() {
             "escalate" => 12,
             other => panic!("unknown verdict {other}"),
         };
-        assert_eq!(code, expected_code, "{file}: exit code does not encode the verdict");
+        assert_eq!(
+            code, expected_code,
+            "{file}: exit code does not encode the verdict"
+        );
     });
 }
 
@@ -107,7 +131,10 @@ fn every_category_has_a_fixture() {
         })
         .collect();
     for category in CATEGORIES.iter().chain(&["passing"]) {
-        assert!(labels.iter().any(|l| l == category), "no fixture for {category}");
+        assert!(
+            labels.iter().any(|l| l == category),
+            "no fixture for {category}"
+        );
     }
 }
 
@@ -119,7 +146,10 @@ fn every_fixture_has_a_recorded_source() {
     for entry in std::fs::read_dir(&dir).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
         if name.ends_with(".log") {
-            assert!(sources.contains(&format!("`{name}`")), "{name} is not in fixtures/logs/SOURCES.md");
+            assert!(
+                sources.contains(&format!("`{name}`")),
+                "{name} is not in fixtures/logs/SOURCES.md"
+            );
         }
     }
 }

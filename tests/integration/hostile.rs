@@ -11,8 +11,24 @@ const LOG: &str = "2024-01-01T00:00:00.0000000Z ##[group]Run ./release.sh\n\
 2024-01-01T00:00:04.0000000Z ##[error]Process completed with exit code 1.\n";
 
 fn output(format: &str) -> String {
-    let out = bin().args(["diagnose", "-", "--exit-zero", "--color", "never", "--format", format]).write_stdin(LOG).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = bin()
+        .args([
+            "diagnose",
+            "-",
+            "--exit-zero",
+            "--color",
+            "never",
+            "--format",
+            format,
+        ])
+        .write_stdin(LOG)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -20,8 +36,14 @@ fn output(format: &str) -> String {
 fn secrets_never_reach_any_output() {
     for format in ["text", "json", "markdown"] {
         let out = output(format);
-        assert!(!out.contains("ghp_abcdefghijklmnopqrstuvwxyz0123456789AB"), "{format} leaks the token:\n{out}");
-        assert!(out.contains("[REDACTED:"), "{format} does not say what it redacted:\n{out}");
+        assert!(
+            !out.contains("ghp_abcdefghijklmnopqrstuvwxyz0123456789AB"),
+            "{format} leaks the token:\n{out}"
+        );
+        assert!(
+            out.contains("[REDACTED:"),
+            "{format} does not say what it redacted:\n{out}"
+        );
     }
 }
 
@@ -29,8 +51,14 @@ fn secrets_never_reach_any_output() {
 fn no_output_line_is_a_workflow_command() {
     for format in ["text", "json", "markdown"] {
         for line in output(format).lines() {
-            assert!(!line.trim_start().starts_with("::"), "{format} prints a workflow command: {line}");
-            assert!(!line.contains("##["), "{format} prints a legacy workflow command: {line}");
+            assert!(
+                !line.trim_start().starts_with("::"),
+                "{format} prints a workflow command: {line}"
+            );
+            assert!(
+                !line.contains("##["),
+                "{format} prints a legacy workflow command: {line}"
+            );
         }
     }
 }
@@ -40,7 +68,11 @@ fn outside_code(md: &str) -> String {
     let mut out = String::new();
     let mut fence: Option<String> = None;
     for line in md.lines() {
-        let ticks: String = line.trim_start().chars().take_while(|c| *c == '`').collect();
+        let ticks: String = line
+            .trim_start()
+            .chars()
+            .take_while(|c| *c == '`')
+            .collect();
         match &fence {
             Some(open) if ticks.len() >= open.len() && line.trim() == ticks => fence = None,
             Some(_) => {}
@@ -61,13 +93,24 @@ fn markdown_cannot_mention_inject_html_or_break_its_fence() {
     let rendered = outside_code(&md);
     assert!(!rendered.contains("@octocat"), "{md}");
     assert!(!rendered.contains("<img"), "{md}");
-    assert!(md.contains("@octocat <img"), "the evidence is shown, inside a code block:\n{md}");
+    assert!(
+        md.contains("@octocat <img"),
+        "the evidence is shown, inside a code block:\n{md}"
+    );
     // Every evidence block is fenced by a run of backticks longer than any run inside it.
     for block in md.split("\n```").skip(1) {
         let inner_fence = block.lines().skip(1).any(|l| l.trim() == "```");
-        assert!(!inner_fence, "a bare ``` inside a block would close it early:\n{md}");
+        assert!(
+            !inner_fence,
+            "a bare ``` inside a block would close it early:\n{md}"
+        );
     }
     let json: serde_json::Value = serde_json::from_str(&output("json")).unwrap();
-    let text = json["jobs"][0]["diagnosis"]["evidence"][0]["text"].as_str().unwrap();
-    assert!(text.contains("@octocat <img"), "the JSON keeps the (redacted) text as it was: {text}");
+    let text = json["jobs"][0]["diagnosis"]["evidence"][0]["text"]
+        .as_str()
+        .unwrap();
+    assert!(
+        text.contains("@octocat <img"),
+        "the JSON keeps the (redacted) text as it was: {text}"
+    );
 }

@@ -1,5 +1,13 @@
 //! Integration tests: the `recovery-agent` binary, driven as users drive it.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a broken expectation should fail the test loudly"
+)]
+
 // Shared helpers: a clean command, fixture paths, the report schema.
 mod common;
 // Command-line behaviour: inputs, exit codes, errors, determinism.
