@@ -149,12 +149,7 @@ fn step_hits(rules: &[Rule], job: &JobLog, locator: &fallback::Locator) -> Vec<(
         .filter(|(_, r)| r.scope == Scope::FailedStep)
         .filter_map(|(i, rule)| {
             let caps = names.iter().find_map(|n| rule.match_line(n))?;
-            let captures = rule
-                .pattern
-                .capture_names()
-                .flatten()
-                .filter_map(|n| Some((n.to_owned(), caps.name(n)?.as_str().to_owned())))
-                .collect();
+            let captures = scan::captured(&rule.pattern, &caps);
             let hit = match pick {
                 Some(c) => scan::Hit::placed(c.line, Some(index), &c.text, captures),
                 None => scan::Hit::placed(step.start_line, Some(index), &step.name, captures),

@@ -217,17 +217,7 @@ impl<'a> Scanner<'a> {
             return;
         };
         self.seq += 1;
-        let captures = rule
-            .pattern
-            .capture_names()
-            .flatten()
-            .filter_map(|name| {
-                Some((
-                    name.to_owned(),
-                    cut(caps.name(name)?.as_str(), MAX_CONTEXT_TEXT),
-                ))
-            })
-            .collect();
+        let captures = captured(&rule.pattern, &caps);
         let mut hit = Hit {
             seq: self.seq,
             line: line.number,
@@ -276,17 +266,7 @@ impl<'a> Scanner<'a> {
         let Some(caps) = w.regex.captures(line.text) else {
             return;
         };
-        let captures = w
-            .regex
-            .capture_names()
-            .flatten()
-            .filter_map(|name| {
-                Some((
-                    name.to_owned(),
-                    cut(caps.name(name)?.as_str(), MAX_CONTEXT_TEXT),
-                ))
-            })
-            .collect();
+        let captures = captured(&w.regex, &caps);
         state.header = Some(Header {
             line: line.number,
             text: cut(line.text, MAX_HIT_TEXT),
@@ -316,16 +296,25 @@ impl<'a> Scanner<'a> {
             return;
         };
         if let Some((mut hit, _)) = state.pending.take() {
-            for name in then.regex.capture_names().flatten() {
-                if let Some(value) = caps.name(name) {
-                    hit.captures
-                        .push((name.to_owned(), cut(value.as_str(), MAX_CONTEXT_TEXT)));
-                }
-            }
+            hit.captures.extend(captured(&then.regex, &caps));
             hit.partner = Some((line.number, cut(line.text, MAX_HIT_TEXT)));
             state.keep(hit);
         }
     }
+}
+
+/// The named groups `regex` captured, by name, each value cut to a context line's length.
+pub(crate) fn captured(regex: &regex::Regex, caps: &regex::Captures<'_>) -> Vec<(String, String)> {
+    regex
+        .capture_names()
+        .flatten()
+        .filter_map(|name| {
+            Some((
+                name.to_owned(),
+                cut(caps.name(name)?.as_str(), MAX_CONTEXT_TEXT),
+            ))
+        })
+        .collect()
 }
 
 /// `text` cut to at most `max` bytes, on a character boundary, marked with `…` when cut.

@@ -5,6 +5,23 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
+/// The taxonomy's categories (taxonomy.md), `unknown` last.
+pub(crate) const CATEGORIES: &[&str] = &[
+    "network",
+    "rate_limit",
+    "auth",
+    "dependency_resolution",
+    "compilation",
+    "test_failure",
+    "lint",
+    "configuration",
+    "resource_exhaustion",
+    "timeout",
+    "infrastructure",
+    "cache",
+    "unknown",
+];
+
 /// The binary with an environment that cannot leak the caller's CI context into the test.
 pub(crate) fn bin() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_recovery-agent"));

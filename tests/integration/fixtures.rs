@@ -7,23 +7,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{assert_valid, bin, redact_volatile};
-
-const CATEGORIES: &[&str] = &[
-    "network",
-    "rate_limit",
-    "auth",
-    "dependency_resolution",
-    "compilation",
-    "test_failure",
-    "lint",
-    "configuration",
-    "resource_exhaustion",
-    "timeout",
-    "infrastructure",
-    "cache",
-    "unknown",
-];
+use crate::common::{CATEGORIES, assert_valid, bin, redact_volatile};
 
 fn relative(path: &Path) -> String {
     path.strip_prefix(crate::common::root())
