@@ -58,7 +58,13 @@ pub(crate) fn render(
 ) -> Result<String, ReportError> {
     Ok(match format {
         Format::Json => to_json(report)?,
-        Format::Markdown => markdown::render(report, "report.md.j2", templates)?,
+        Format::Markdown => {
+            let mut md = markdown::render(report, "report.md.j2", templates)?;
+            if !md.ends_with('\n') {
+                md.push('\n');
+            }
+            md
+        }
         Format::Text => text::render(report, style, exit_code),
     })
 }

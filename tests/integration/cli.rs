@@ -422,3 +422,41 @@ fn one_unreadable_log_does_not_cost_the_others_their_report() {
             .starts_with(bad.to_str().unwrap())
     );
 }
+
+#[test]
+fn a_template_directory_overrides_the_builtin_markdown() {
+    let dir = tempdir();
+    std::fs::write(
+        dir.path().join("report.md.j2"),
+        "verdict={{ verdict }}{% for job in jobs %} {{ job.name | md }}:{{ job.diagnosis.category }}{% endfor %}\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["diagnose", "--format", "markdown", "--exit-zero", "--templates"])
+        .arg(dir.path())
+        .arg(fixture(NETWORK))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "verdict=retry network-docker-buildkit-layer-fetch-failed:network\n"
+    );
+}
+
+#[test]
+fn a_template_that_refers_to_a_missing_field_is_a_clear_error() {
+    let dir = tempdir();
+    std::fs::write(dir.path().join("report.md.j2"), "line one\n{{ jobs[0].diagnosis.no_such_field }}\n").unwrap();
+    let out = bin()
+        .args(["diagnose", "--format", "markdown", "--templates"])
+        .arg(dir.path())
+        .arg(fixture(NETWORK))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.starts_with("error: template `report.md.j2`: undefined value"), "{stderr}");
+    assert!(stderr.contains("(in report.md.j2:2)"), "{stderr}");
+    assert!(stderr.contains("hint: templates see the JSON report"), "{stderr}");
+}
