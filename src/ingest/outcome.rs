@@ -58,11 +58,19 @@ const MARKERS: &[Marker] = &[
     Marker { pattern: r"^Finished: (?:FAILURE|UNSTABLE|ABORTED)\s*$", scope: Scope::Job, outcome: Some(Outcome::Failed) },
     // Taskcluster (Firefox CI).
     Marker { pattern: r"^(?:Successful|Unsuccessful) task run with exit code: (?P<code>\d+)", scope: Scope::Job, outcome: None },
+    Marker { pattern: r"^\[taskcluster:error\] (?:exit status (?P<code>\d+)|Task aborted)", scope: Scope::Job, outcome: None },
     // Build tools.
     Marker { pattern: r"^\[INFO\] BUILD SUCCESS\s*$", scope: Scope::Step, outcome: Some(Outcome::Passed) },
     Marker { pattern: r"^\[(?:INFO|ERROR)\] BUILD FAILURE\s*$", scope: Scope::Step, outcome: Some(Outcome::Failed) },
     Marker { pattern: r"^BUILD SUCCESSFUL in \d", scope: Scope::Step, outcome: Some(Outcome::Passed) },
     Marker { pattern: r"^BUILD FAILED in \d", scope: Scope::Step, outcome: Some(Outcome::Failed) },
+    Marker { pattern: r"^\[success\] Total time: \d", scope: Scope::Step, outcome: Some(Outcome::Passed) },
+    Marker { pattern: r"^\[error\] Total time: \d", scope: Scope::Step, outcome: Some(Outcome::Failed) },
+    // npm, npm-run-all and yarn report a failed script; make reports a failed target.
+    Marker { pattern: r"^npm ERR! Test failed\.", scope: Scope::Step, outcome: Some(Outcome::Failed) },
+    Marker { pattern: r#"^ERROR: ".+" exited with (?P<code>\d+)\."#, scope: Scope::Step, outcome: None },
+    Marker { pattern: r"^error Command failed with exit code (?P<code>\d+)\.", scope: Scope::Step, outcome: None },
+    Marker { pattern: r"^g?make(?:\[\d+\])?: \*\*\* \[.*\] Error (?P<code>\d+)", scope: Scope::Step, outcome: None },
 ];
 
 static COMPILED: LazyLock<Vec<(Regex, &'static Marker)>> = LazyLock::new(|| {
@@ -76,7 +84,21 @@ static COMPILED: LazyLock<Vec<(Regex, &'static Marker)>> = LazyLock::new(|| {
 fn may_be_marker(line: &str) -> bool {
     matches!(
         line.as_bytes().first(),
-        Some(b'#' | b'D' | b'T' | b'J' | b'E' | b'F' | b'S' | b'U' | b'[' | b'B')
+        Some(
+            b'#' | b'D'
+                | b'T'
+                | b'J'
+                | b'E'
+                | b'F'
+                | b'S'
+                | b'U'
+                | b'['
+                | b'B'
+                | b'n'
+                | b'e'
+                | b'm'
+                | b'g'
+        )
     )
 }
 
@@ -114,10 +136,9 @@ pub(crate) struct StepFailure {
 pub(crate) struct Verdict {
     job: Option<(Outcome, u64)>,
     step_failure: Option<u64>,
-    step_success: Option<u64>,
     error_mark: Option<u64>,
-    /// GitHub Actions ends every complete job log with this line.
-    complete: bool,
+    /// The line that ends every complete GitHub Actions job log.
+    complete: Option<u64>,
 }
 
 impl Verdict {
@@ -130,7 +151,7 @@ impl Verdict {
                 (Scope::Step, Outcome::Failed) => {
                     self.step_failure.get_or_insert(line_no);
                 }
-                (Scope::Step, _) => self.step_success = Some(line_no),
+                (Scope::Step, _) => {}
             }
             return (s.outcome == Outcome::Failed).then_some(StepFailure { command: s.command });
         }
@@ -139,7 +160,7 @@ impl Verdict {
             return Some(StepFailure { command: None });
         }
         if text == "Cleaning up orphan processes" {
-            self.complete = true;
+            self.complete = Some(line_no);
         }
         None
     }
@@ -147,8 +168,9 @@ impl Verdict {
     /// The outcome and the line that decided it.
     ///
     /// A job-level signal decides (the last one wins: a re-run inside one log ends with its own).
-    /// Without one, any step failure or `##[error]` annotation means failed; a complete GitHub log
-    /// or a tool's success line with nothing failing means passed; otherwise the log does not say.
+    /// Without one, any step failure or `##[error]` annotation means failed, and a complete GitHub
+    /// log with nothing failing means passed. A step's own success says nothing about the steps
+    /// after it, so on its own it leaves the outcome unknown.
     pub(crate) fn outcome(&self) -> (Outcome, Option<u64>) {
         if let Some((outcome, line)) = self.job {
             return (outcome, Some(line));
@@ -156,8 +178,8 @@ impl Verdict {
         if let Some(line) = self.step_failure.or(self.error_mark) {
             return (Outcome::Failed, Some(line));
         }
-        if self.complete || self.step_success.is_some() {
-            return (Outcome::Passed, self.step_success);
+        if let Some(line) = self.complete {
+            return (Outcome::Passed, Some(line));
         }
         (Outcome::Unknown, None)
     }
@@ -224,6 +246,34 @@ mod tests {
         );
         case("echo Done. Your build exited with 1.", None);
         case("BUILD SUCCESSFUL", None);
+        case(
+            "[taskcluster:error] exit status 2",
+            Some((Outcome::Failed, Scope::Job)),
+        );
+        case(
+            "[taskcluster:error] Task aborted - max run time exceeded",
+            Some((Outcome::Failed, Scope::Job)),
+        );
+        case(
+            "npm ERR! Test failed.  See above for more details.",
+            Some((Outcome::Failed, Scope::Step)),
+        );
+        case(
+            r#"ERROR: "docs-lint" exited with 1."#,
+            Some((Outcome::Failed, Scope::Step)),
+        );
+        case(
+            "error Command failed with exit code 3.",
+            Some((Outcome::Failed, Scope::Step)),
+        );
+        case(
+            "make: *** [Makefile:12: test] Error 2",
+            Some((Outcome::Failed, Scope::Step)),
+        );
+        case(
+            "[error] Total time: 12 s, completed Aug 2, 2019",
+            Some((Outcome::Failed, Scope::Step)),
+        );
     }
 
     #[test]
@@ -246,7 +296,7 @@ mod tests {
         );
         case(
             &["x", "Cleaning up orphan processes"],
-            (Outcome::Passed, None),
+            (Outcome::Passed, Some(2)),
         );
         case(
             &[
@@ -266,7 +316,11 @@ mod tests {
             &[r#"The command "a" exited with 1."#, "tail"],
             (Outcome::Failed, Some(1)),
         );
-        case(&["[INFO] BUILD SUCCESS"], (Outcome::Passed, Some(1)));
+        case(&["[INFO] BUILD SUCCESS"], (Outcome::Unknown, None));
+        case(
+            &["[INFO] BUILD SUCCESS", "Done. Your build exited with 0."],
+            (Outcome::Passed, Some(2)),
+        );
         case(&["just text"], (Outcome::Unknown, None));
     }
 }

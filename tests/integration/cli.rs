@@ -432,12 +432,22 @@ fn a_template_directory_overrides_the_builtin_markdown() {
     )
     .unwrap();
     let out = bin()
-        .args(["diagnose", "--format", "markdown", "--exit-zero", "--templates"])
+        .args([
+            "diagnose",
+            "--format",
+            "markdown",
+            "--exit-zero",
+            "--templates",
+        ])
         .arg(dir.path())
         .arg(fixture(NETWORK))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
         "verdict=retry network-docker-buildkit-layer-fetch-failed:network\n"
@@ -447,7 +457,11 @@ fn a_template_directory_overrides_the_builtin_markdown() {
 #[test]
 fn a_template_that_refers_to_a_missing_field_is_a_clear_error() {
     let dir = tempdir();
-    std::fs::write(dir.path().join("report.md.j2"), "line one\n{{ jobs[0].diagnosis.no_such_field }}\n").unwrap();
+    std::fs::write(
+        dir.path().join("report.md.j2"),
+        "line one\n{{ jobs[0].diagnosis.no_such_field }}\n",
+    )
+    .unwrap();
     let out = bin()
         .args(["diagnose", "--format", "markdown", "--templates"])
         .arg(dir.path())
@@ -456,7 +470,13 @@ fn a_template_that_refers_to_a_missing_field_is_a_clear_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.starts_with("error: template `report.md.j2`: undefined value"), "{stderr}");
+    assert!(
+        stderr.starts_with("error: template `report.md.j2`: undefined value"),
+        "{stderr}"
+    );
     assert!(stderr.contains("(in report.md.j2:2)"), "{stderr}");
-    assert!(stderr.contains("hint: templates see the JSON report"), "{stderr}");
+    assert!(
+        stderr.contains("hint: templates see the JSON report"),
+        "{stderr}"
+    );
 }
