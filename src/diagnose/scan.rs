@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 
 use super::prefilter::{Prefilter, Scratch};
 use crate::ingest::Line;
-use crate::rules::{Direction, Library, Rule, Scope};
+use crate::rules::{Direction, Library, Rule, Scope, Window};
 
 /// Hits kept per rule: the first few and a window of the latest, so memory is bounded per rule.
 const FIRST_HITS: usize = 8;
@@ -252,15 +252,23 @@ impl<'a> Scanner<'a> {
         self.awaiting.push((index, self.seq, CONTEXT_AFTER));
     }
 
-    fn header(&mut self, index: usize, line: &Line<'_>) {
-        let (Some(rule), Some(state)) = (self.rules.get(index), self.hits.get_mut(index)) else {
-            return;
-        };
-        let Some(w) = rule
+    /// A rule's multi-line window, when it runs in `direction`, with the rule's hit state.
+    fn window(
+        &mut self,
+        index: usize,
+        direction: Direction,
+    ) -> Option<(&'a Window, &mut RuleHits)> {
+        let rules: &'a [Rule] = self.rules;
+        let window = rules
+            .get(index)?
             .window
             .as_ref()
-            .filter(|w| w.direction == Direction::After)
-        else {
+            .filter(|w| w.direction == direction)?;
+        Some((window, self.hits.get_mut(index)?))
+    }
+
+    fn header(&mut self, index: usize, line: &Line<'_>) {
+        let Some((w, state)) = self.window(index, Direction::After) else {
             return;
         };
         let Some(caps) = w.regex.captures(line.text) else {
@@ -275,14 +283,7 @@ impl<'a> Scanner<'a> {
     }
 
     fn complete(&mut self, index: usize, line: &Line<'_>) {
-        let (Some(rule), Some(state)) = (self.rules.get(index), self.hits.get_mut(index)) else {
-            return;
-        };
-        let Some(then) = rule
-            .window
-            .as_ref()
-            .filter(|w| w.direction == Direction::Then)
-        else {
+        let Some((then, state)) = self.window(index, Direction::Then) else {
             return;
         };
         let Some((_, deadline)) = &state.pending else {
