@@ -42,6 +42,7 @@ def main():
             continue
         d = job["diagnosis"]
         first = d["evidence"][0]["line"] if d["evidence"] else None
+        first3 = [e["line"] for e in d["evidence"][:3]]
         opts = job["plan"]["options"]
         auto_retry = bool(opts) and opts[0]["allowed"] and opts[0]["action"] in ("retry", "retry_with_debug", "reset_cache_and_retry")
         row = {"id": c["id"], "label": c.get("category"), "got": d["category"], "confidence": d["confidence"],
@@ -66,6 +67,7 @@ def main():
             stats["with_evidence"] += 1
             inside = first is not None and any(lo <= first <= hi for lo, hi in c["evidence"])
             stats["hit1"] += inside
+            stats["hit3"] += any(lo <= l <= hi for l in first3 for lo, hi in c["evidence"])
             if not inside and ok:
                 misses.append(("EVIDENCE", c["id"], d["category"], d["rule_id"], first, c["evidence"][:3]))
         if auto_retry:
@@ -80,6 +82,7 @@ def main():
     print(f"failed cases: {stats['failed']}, passed cases: {stats['passed']}, missing: {stats['missing']}")
     print(f"category accuracy (failed):   {pct(stats['correct'], stats['failed'])}  ({stats['correct']}/{stats['failed']})")
     print(f"hit@1 (cases with ranges):    {pct(stats['hit1'], stats['with_evidence'])}  ({stats['hit1']}/{stats['with_evidence']})")
+    print(f"hit@3 (cases with ranges):    {pct(stats['hit3'], stats['with_evidence'])}  ({stats['hit3']}/{stats['with_evidence']})")
     print(f"unknown rate (failed):        {pct(stats['unknown'], stats['failed'])}  ({stats['unknown']}/{stats['failed']})")
     print(f"false alarms (passed, >=0.5): {pct(stats['false_alarm'], stats['passed'])}  ({stats['false_alarm']}/{stats['passed']})")
     print(f"outcome inferred right:       failed {pct(stats['failed_outcome_ok'], stats['failed'])}, passed {pct(stats['passed_outcome_ok'], stats['passed'])}")
@@ -91,6 +94,21 @@ def main():
         if label == got:
             per[label][0] += n
     print("per category (recall):", ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in sorted(per.items())))
+    predicted = collections.Counter()
+    for (label, got), n in confusion.items():
+        predicted[got] += n
+    f1s = []
+    print("category               support precision    recall      F1")
+    for cat in sorted(set(per) | set(predicted)):
+        tp = confusion[(cat, cat)]
+        support, pred = per[cat][1] if cat in per else 0, predicted[cat]
+        p = tp / pred if pred else 0.0
+        r = tp / support if support else 0.0
+        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        if support:
+            f1s.append(f1)
+        print(f"{cat:22s} {support:8d} {p:9.3f} {r:9.3f} {f1:7.3f}")
+    print(f"macro-F1 (labelled categories): {sum(f1s) / len(f1s) if f1s else 0:.3f}")
     if a.show_misses:
         for m in misses:
             print(*m, sep="  ")

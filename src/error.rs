@@ -2,8 +2,10 @@
 
 use crate::config::ConfigError;
 use crate::diagnose::DiagnoseError;
+use crate::eval::CorpusError;
 use crate::exit;
 use crate::ingest::IngestError;
+use crate::replay::ScenarioError;
 use crate::report::{ReportError, TemplateError};
 use crate::rules::RulesError;
 
@@ -19,6 +21,15 @@ pub(crate) enum Error {
     Ingest(#[from] IngestError),
     #[error(transparent)]
     Report(#[from] ReportError),
+    #[error(transparent)]
+    Corpus(#[from] CorpusError),
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    #[error("{}: {message}", path.display())]
+    Baseline {
+        path: std::path::PathBuf,
+        message: String,
+    },
     #[error("couldn't write to standard output")]
     Stdout(#[source] std::io::Error),
 }
@@ -30,7 +41,9 @@ impl Error {
             | Self::Rules(_)
             | Self::Diagnose(_)
             | Self::Report(ReportError::Template(_)) => exit::CONFIG,
-            Self::Ingest(_) => exit::INPUT,
+            Self::Ingest(_) | Self::Corpus(_) | Self::Scenario(_) | Self::Baseline { .. } => {
+                exit::INPUT
+            }
             Self::Report(_) | Self::Stdout(_) => exit::ERROR,
         }
     }
@@ -52,6 +65,15 @@ impl Error {
             }
             Self::Report(ReportError::Template(TemplateError::Render { .. })) => Some(
                 "templates see the JSON report as their context: `recovery-agent schema` lists its fields",
+            ),
+            Self::Corpus(_) => {
+                Some("a corpus is a directory with cases.jsonl; the README describes the format")
+            }
+            Self::Scenario(_) => {
+                Some("a scenario is NDJSON, one job per line; the README describes the format")
+            }
+            Self::Baseline { .. } => Some(
+                "a baseline is the JSON written by an earlier `eval --report FILE` (or `--format json`)",
             ),
             _ => None,
         }

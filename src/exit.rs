@@ -14,6 +14,9 @@ pub(crate) const CONFIG: u8 = 3;
 pub(crate) const INPUT: u8 = 4;
 /// `rules test` found an example that does not match, or a counterexample that does.
 pub(crate) const CHECK_FAILED: u8 = 5;
+/// `eval --baseline` rejects the change (a metric dropped past its tolerance, or a retry-safety
+/// violation), or `rules lint` found errors.
+pub(crate) const GATE_REJECTED: u8 = 6;
 /// Verdict `retry`: every failure has an allowed automatic recovery.
 pub(crate) const RETRY: u8 = 10;
 /// Verdict `manual_fix`: a failure needs a code or configuration change.

@@ -2,15 +2,19 @@
 //!
 //! The pipeline flows one way: [`ingest`] → [`diagnose`] → [`plan`] → [`report`], driven by [`cli`].
 
+mod backoff;
+mod batch;
 mod cli;
 mod config;
 mod diagnose;
 mod digest;
 mod error;
+mod eval;
 mod exit;
 mod ingest;
 mod plan;
 mod redact;
+mod replay;
 mod report;
 mod rules;
 mod taxonomy;

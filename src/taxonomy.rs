@@ -59,6 +59,25 @@ impl Category {
         }
     }
 
+    /// A name of at most five characters, for table columns.
+    pub(crate) fn short(self) -> &'static str {
+        match self {
+            Self::Network => "net",
+            Self::RateLimit => "rate",
+            Self::Auth => "auth",
+            Self::DependencyResolution => "deps",
+            Self::Compilation => "comp",
+            Self::TestFailure => "test",
+            Self::Lint => "lint",
+            Self::Configuration => "conf",
+            Self::ResourceExhaustion => "rsrc",
+            Self::Timeout => "time",
+            Self::Infrastructure => "infra",
+            Self::Cache => "cache",
+            Self::Unknown => "unkn",
+        }
+    }
+
     /// The recovery actions a cause of this category permits when its rule does not say.
     pub(crate) fn default_actions(self) -> &'static [Action] {
         use Action::{Escalate, ManualFix, ResetCacheAndRetry, Retry, RetryWithDebug};

@@ -1,6 +1,8 @@
 //! The command line: argument definitions and dispatch to the pipeline's commands.
 
 mod diagnose;
+mod eval;
+mod replay;
 mod rules;
 
 use std::io::{IsTerminal as _, Write as _};
@@ -53,6 +55,10 @@ pub(crate) struct RuleArgs {
 enum Command {
     /// Diagnose local logs and print the cause and a ranked recovery plan for each job.
     Diagnose(diagnose::DiagnoseArgs),
+    /// Score diagnoses against a labelled corpus, and gate a change on a baseline.
+    Eval(eval::EvalArgs),
+    /// Replay recorded jobs through diagnosis, policy and budgets, deterministically.
+    Replay(replay::ReplayArgs),
     /// Inspect and check rule packs.
     Rules {
         #[command(subcommand)]
@@ -80,6 +86,8 @@ impl Cli {
         let style = self.style();
         match self.command {
             Command::Diagnose(args) => diagnose::run(&args, style),
+            Command::Eval(args) => eval::run(&args),
+            Command::Replay(args) => replay::run(&args),
             Command::Rules { command } => rules::run(command),
             Command::Schema => {
                 let mut text = serde_json::to_string_pretty(&crate::report::schema())

@@ -6,8 +6,10 @@ use clap::{Subcommand, ValueEnum};
 use serde::Serialize;
 
 use crate::diagnose::check_examples;
+use crate::diagnose::lint::{self, Negatives, Severity};
 use crate::error::Error;
 use crate::exit;
+use crate::rules::Library;
 use crate::rules::{Direction, Scope};
 use crate::taxonomy::{Action, Category};
 
@@ -22,6 +24,23 @@ pub(crate) enum RulesCommand {
     },
     /// Run every rule's examples (must match) and counterexamples (must not).
     Test {
+        #[command(flatten)]
+        rules: super::RuleArgs,
+    },
+    /// Check rule quality: load problems, examples, broad or shadowed patterns, and (with
+    /// `--negatives`) rules that fire on passing logs. Exits 5 on errors.
+    Lint {
+        /// A passing log, or a directory of them, that no rule should fire on (repeatable).
+        #[arg(long, value_name = "PATH")]
+        negatives: Vec<std::path::PathBuf>,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+        /// Treat warnings as errors for the exit code.
+        #[arg(long)]
+        deny_warnings: bool,
+        /// Threads for reading the negatives [default: one per core].
+        #[arg(long, value_name = "N")]
+        jobs: Option<usize>,
         #[command(flatten)]
         rules: super::RuleArgs,
     },
@@ -77,6 +96,13 @@ pub(crate) fn run(command: RulesCommand) -> Result<u8, Error> {
     match command {
         RulesCommand::List { format, rules } => list(format, &rules),
         RulesCommand::Test { rules } => test(&rules),
+        RulesCommand::Lint {
+            negatives,
+            format,
+            deny_warnings,
+            jobs,
+            rules,
+        } => lint(&negatives, format, deny_warnings, jobs, &rules),
         RulesCommand::Export { format, rules } => export(format, &rules),
     }
 }
@@ -197,6 +223,69 @@ fn test(args: &super::RuleArgs) -> Result<u8, Error> {
     } else {
         exit::CHECK_FAILED
     })
+}
+
+fn lint(
+    negatives: &[std::path::PathBuf],
+    format: ListFormat,
+    deny_warnings: bool,
+    jobs: Option<usize>,
+    args: &super::RuleArgs,
+) -> Result<u8, Error> {
+    let config = crate::config::Config::load(args.config.as_deref())?;
+    let mut packs = config.rules.clone();
+    packs.extend(args.rules.iter().cloned());
+    let (library, problems) =
+        Library::load_lenient(&packs, config.builtin_rules && !args.no_builtin_rules);
+    let negatives = if negatives.is_empty() {
+        None
+    } else {
+        let threads = jobs.unwrap_or_else(crate::batch::default_threads).max(1);
+        Some(Negatives {
+            inputs: crate::ingest::discover(negatives)?,
+            threads,
+        })
+    };
+    let findings = lint::lint(&library, &problems, negatives)
+        .map_err(crate::diagnose::DiagnoseError::RuleSet)?;
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let warnings = findings.len() - errors;
+    let text = match format {
+        ListFormat::Json => json(&findings)?,
+        ListFormat::Text => {
+            let mut out = String::new();
+            for f in &findings {
+                let severity = if f.severity == Severity::Error {
+                    "error"
+                } else {
+                    "warning"
+                };
+                let rule = f
+                    .rule
+                    .as_ref()
+                    .map(|r| format!(" rule '{r}':"))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "{severity}[{}] {}:{rule} {}",
+                    f.code, f.file, f.message
+                );
+            }
+            let _ = writeln!(
+                out,
+                "{} rules in {} packs: {errors} error(s), {warnings} warning(s)",
+                library.rules.len(),
+                library.packs.len()
+            );
+            out
+        }
+    };
+    super::emit(&text)?;
+    let failed = errors > 0 || (deny_warnings && warnings > 0);
+    Ok(if failed { exit::CHECK_FAILED } else { exit::OK })
 }
 
 fn export(format: ExportFormat, args: &super::RuleArgs) -> Result<u8, Error> {

@@ -3,6 +3,7 @@
 mod examples;
 mod fallback;
 mod fingerprint;
+pub(crate) mod lint;
 mod prefilter;
 mod scan;
 pub(crate) mod score;

@@ -10,6 +10,11 @@ use regex_syntax::hir::{Class, Hir, HirKind};
 
 /// A literal shorter than this hits too many lines to be worth prefiltering on.
 const MIN_LITERAL: usize = 3;
+/// Joining pieces stops before it makes more alternatives than this (an alternation of such
+/// products must still fit in `MAX_ALTERNATIVES`).
+const MAX_PRODUCT: usize = 16;
+/// A repeated character counts at most this many times towards a literal.
+const MAX_REPEAT: u32 = 8;
 /// An alternation with more literals than this is not worth prefiltering on.
 const MAX_ALTERNATIVES: usize = 32;
 
@@ -113,7 +118,9 @@ impl Prefilter {
 /// when no set of useful literals is required.
 pub(crate) fn required_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
     let hir = regex_syntax::parse(pattern).ok()?;
-    let set = required(&hir)?;
+    let mut set = required(&hir)?;
+    set.sort();
+    set.dedup();
     (set.iter().all(|l| l.len() >= MIN_LITERAL)).then_some(set)
 }
 
@@ -151,6 +158,70 @@ fn class_char(class: &Class) -> Option<Vec<u8>> {
     }
 }
 
+/// The pieces of a concatenation, with capture groups opened: a group does not change which
+/// texts are required, and opening it lets its pieces join their neighbours.
+fn flatten(children: &[Hir]) -> Vec<&Hir> {
+    let mut out = Vec::new();
+    for child in children {
+        match child.kind() {
+            HirKind::Capture(cap) => match cap.sub.kind() {
+                HirKind::Concat(inner) => out.extend(flatten(inner)),
+                _ => out.push(&*cap.sub),
+            },
+            _ => out.push(child),
+        }
+    }
+    out
+}
+
+/// Every text `hir` can match (ASCII case folded), when they are few: literals, one-character
+/// classes, and small alternations, optionals and concatenations of those.
+fn exact(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    let set = match hir.kind() {
+        HirKind::Empty => vec![Vec::new()],
+        HirKind::Literal(lit) => vec![lit.0.to_ascii_lowercase()],
+        HirKind::Class(class) => vec![class_char(class)?],
+        HirKind::Capture(cap) => exact(&cap.sub)?,
+        HirKind::Concat(children) => {
+            let mut product = vec![Vec::new()];
+            for child in children {
+                product = cross(&product, &exact(child)?)?;
+            }
+            product
+        }
+        HirKind::Alternation(branches) => {
+            let mut all = Vec::new();
+            for branch in branches {
+                all.extend(exact(branch)?);
+            }
+            all
+        }
+        HirKind::Repetition(rep) if rep.max.is_some_and(|max| max <= 2) => {
+            let unit = exact(&rep.sub)?;
+            let mut all = Vec::new();
+            for count in rep.min..=rep.max.unwrap_or(rep.min) {
+                let mut product = vec![Vec::new()];
+                for _ in 0..count {
+                    product = cross(&product, &unit)?;
+                }
+                all.extend(product);
+            }
+            all
+        }
+        _ => return None,
+    };
+    (set.len() <= MAX_ALTERNATIVES).then_some(set)
+}
+
+/// Every `a` followed by every `b`, when there are not too many.
+fn cross(a: &[Vec<u8>], b: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
+    (a.len() * b.len() <= MAX_PRODUCT).then(|| {
+        a.iter()
+            .flat_map(|x| b.iter().map(move |y| [x.as_slice(), y].concat()))
+            .collect()
+    })
+}
+
 fn better(a: &[Vec<u8>], b: &[Vec<u8>]) -> bool {
     let shortest = |s: &[Vec<u8>]| s.iter().map(Vec::len).min().unwrap_or(0);
     (shortest(a), std::cmp::Reverse(a.len())) > (shortest(b), std::cmp::Reverse(b.len()))
@@ -163,36 +234,41 @@ fn required(hir: &Hir) -> Option<Vec<Vec<u8>>> {
         HirKind::Capture(cap) => required(&cap.sub),
         HirKind::Repetition(rep) if rep.min >= 1 => required(&rep.sub),
         HirKind::Concat(children) => {
-            // Runs of adjacent literal characters join into one longer literal; the best run or
-            // child requirement wins.
+            // Adjacent pieces with few exact texts join into longer literals: `runs` holds the
+            // alternatives built so far. The best run set or child requirement wins.
             let mut best: Option<Vec<Vec<u8>>> = None;
-            let mut run: Vec<u8> = Vec::new();
+            let mut runs: Vec<Vec<u8>> = vec![Vec::new()];
             let consider = |cand: Vec<Vec<u8>>, best: &mut Option<Vec<Vec<u8>>>| {
-                if best.as_ref().is_none_or(|b| better(&cand, b)) {
+                if cand.iter().all(|c| !c.is_empty())
+                    && best.as_ref().is_none_or(|b| better(&cand, b))
+                {
                     *best = Some(cand);
                 }
             };
-            for child in children {
-                let piece = match child.kind() {
-                    HirKind::Literal(lit) => Some(lit.0.to_ascii_lowercase()),
-                    HirKind::Class(class) => class_char(class),
-                    _ => None,
-                };
-                match piece {
-                    Some(bytes) => run.extend(bytes),
-                    None => {
-                        if !run.is_empty() {
-                            consider(vec![std::mem::take(&mut run)], &mut best);
-                        }
-                        if let Some(set) = required(child) {
-                            consider(set, &mut best);
-                        }
-                    }
+            for child in flatten(children) {
+                // `c{m,}` of one character: its first `m` repeats are certain. When the count can
+                // vary, what came before joins only the first repeats and what follows only the
+                // last ones, so the runs restart after them.
+                if let HirKind::Repetition(rep) = child.kind()
+                    && rep.min >= 1
+                    && rep.max.is_none_or(|max| max > 2)
+                    && let Some([unit]) = exact(&rep.sub).as_deref()
+                {
+                    let repeated = unit.repeat(rep.min.min(MAX_REPEAT) as usize);
+                    runs.iter_mut().for_each(|r| r.extend_from_slice(&repeated));
+                    consider(std::mem::replace(&mut runs, vec![repeated]), &mut best);
+                    continue;
+                }
+                if let Some(joined) = exact(child).and_then(|set| cross(&runs, &set)) {
+                    runs = joined;
+                    continue;
+                }
+                consider(std::mem::replace(&mut runs, vec![Vec::new()]), &mut best);
+                if let Some(set) = required(child) {
+                    consider(set, &mut best);
                 }
             }
-            if !run.is_empty() {
-                consider(vec![run], &mut best);
-            }
+            consider(runs, &mut best);
             best
         }
         HirKind::Alternation(branches) => {
@@ -233,7 +309,11 @@ mod tests {
         );
         case(
             r"npm (?:ERR!|error) code ERESOLVE",
-            Some(&[" code eresolve"]),
+            Some(&["npm err! code eresolve", "npm error code eresolve"]),
+        );
+        case(
+            r"^\s+\[(?:[45]\d\d|0)\] (?:https?://|/)\S+",
+            Some(&["] /", "] http://", "] https://"]),
         );
         case(
             r"(?i)fatal: unable to access",
@@ -246,6 +326,9 @@ mod tests {
         case(r"^\s*\d+ failed", Some(&[" failed"]));
         case(r"error\[E(?P<code>\d{4})\]", Some(&["error[e"]));
         case(r"^E\s+", None);
+        case(r"^_{3,} (?P<test>\w+) _{3,}$", Some(&["___ "]));
+        case(r"a{2}b", Some(&["aab"]));
+        case(r"x-{2,}y", Some(&["x--"]));
         case(r"(?:foo|\d+)", None);
         case(r"a.*b", None);
     }

@@ -213,6 +213,21 @@ impl<'a> Scanner<'a> {
         let Some(rule) = self.rules.get(index) else {
             return;
         };
+        // An `after` rule only matches close below its header: without one, skip the regex.
+        if let Some(w) = rule
+            .window
+            .as_ref()
+            .filter(|w| w.direction == Direction::After)
+        {
+            let near = self
+                .hits
+                .get(index)
+                .and_then(|h| h.header.as_ref())
+                .is_some_and(|h| line.number - h.line <= u64::from(w.within));
+            if !near {
+                return;
+            }
+        }
         let Some(caps) = rule.match_line(line.text) else {
             return;
         };

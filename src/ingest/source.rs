@@ -36,6 +36,8 @@ impl std::fmt::Debug for LogInput {
 
 enum Source {
     File(PathBuf),
+    /// Log text already in memory (a replay scenario's inline log).
+    Memory(Vec<u8>),
     Stdin(Box<dyn BufRead + Send>),
     /// Entries of a zip, read in order as one log; each may name the step it holds.
     Zip {
@@ -280,6 +282,15 @@ fn maybe_gunzip<'a>(mut reader: Box<dyn BufRead + 'a>) -> io::Result<Box<dyn Buf
 }
 
 impl LogInput {
+    /// A log held in memory, plain or gzip.
+    pub(crate) fn from_bytes(name: &str, origin: &str, bytes: Vec<u8>) -> Self {
+        Self {
+            name: name.to_owned(),
+            origin: origin.to_owned(),
+            source: Source::Memory(bytes),
+        }
+    }
+
     /// Reads the log, handing `f` each of its parts in order.
     pub(crate) fn read_parts(
         self,
@@ -295,6 +306,16 @@ impl LogInput {
                     reader: &mut reader,
                 })
                 .map_err(io_err(&path))
+            }
+            Source::Memory(bytes) => {
+                let origin = PathBuf::from(&self.origin);
+                let mut reader =
+                    maybe_gunzip(Box::new(Cursor::new(bytes))).map_err(io_err(&origin))?;
+                f(Part {
+                    step: None,
+                    reader: &mut reader,
+                })
+                .map_err(io_err(&origin))
             }
             Source::Stdin(reader) => {
                 let stdin_path = Path::new("<stdin>");

@@ -40,6 +40,8 @@ pub(crate) struct Context {
     pub(crate) reruns_for_commit: u32,
     /// Automatic re-runs already spent on this fingerprint today.
     pub(crate) reruns_for_fingerprint_today: u32,
+    /// Re-runs of this fingerprint that failed again, in a row (the circuit breaker counts them).
+    pub(crate) failed_reruns_for_fingerprint: u32,
     pub(crate) run_id: Option<u64>,
 }
 
@@ -50,6 +52,7 @@ impl Default for Context {
             failed_jobs: 1,
             reruns_for_commit: 0,
             reruns_for_fingerprint_today: 0,
+            failed_reruns_for_fingerprint: 0,
             run_id: None,
         }
     }
@@ -74,7 +77,8 @@ pub(crate) struct RecoveryOption {
     pub(crate) risk: Risk,
     /// Whether the policy lets this run now (for re-runs: automatically).
     pub(crate) allowed: bool,
-    pub(crate) blocked_by: Option<String>,
+    /// The policy rule that stops it now, if one does.
+    pub(crate) blocked: Option<Block>,
     pub(crate) reason: String,
     pub(crate) steps: Vec<String>,
 }
@@ -121,74 +125,115 @@ fn risk(category: Category, action: Action) -> Risk {
     }
 }
 
-/// Why policy or budgets stop an automatic re-run now, if they do.
+/// A policy rule that stops an option now, and why in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Block {
+    /// The rule, as it is named in the configuration (`policy.retryable`, `budgets.breaker_failures`…).
+    pub(crate) rule: &'static str,
+    pub(crate) reason: String,
+}
+
+fn block(rule: &'static str, reason: String) -> Option<Block> {
+    Some(Block { rule, reason })
+}
+
+/// Why policy or budgets stop an automatic re-run now, if they do. The checks run in a fixed
+/// order, so the same situation is always blamed on the same rule.
 fn blocker(
     action: Action,
     d: &Diagnosis,
     policy: &Policy,
     budgets: &Budgets,
     ctx: &Context,
-) -> Option<String> {
+) -> Option<Block> {
     if !action.reruns() {
         return None;
     }
     let category = d.category;
     if category == Category::Auth {
-        return Some("authentication failures are never re-run automatically".to_owned());
+        return block(
+            "policy.never_retry_auth",
+            "authentication failures are never re-run automatically".to_owned(),
+        );
     }
-    let eligible = match action {
-        Action::ResetCacheAndRetry => &policy.resettable,
-        _ => &policy.retryable,
+    let (eligible, rule) = match action {
+        Action::ResetCacheAndRetry => (&policy.resettable, "policy.resettable"),
+        _ => (&policy.retryable, "policy.retryable"),
     };
     if !eligible.contains(&category) {
-        let field = if action == Action::ResetCacheAndRetry {
-            "resettable"
-        } else {
-            "retryable"
-        };
-        return Some(format!("`{category}` is not in policy.{field}"));
+        return block(rule, format!("`{category}` is not in {rule}"));
     }
     if d.confidence < policy.min_confidence {
-        return Some(format!(
-            "diagnosis confidence {:.2} is below policy.min_confidence {:.2}",
-            d.confidence, policy.min_confidence
-        ));
+        return block(
+            "policy.min_confidence",
+            format!(
+                "diagnosis confidence {:.2} is below policy.min_confidence {:.2}",
+                d.confidence, policy.min_confidence
+            ),
+        );
     }
-    let (max_attempt, field) = match action {
-        Action::RetryWithDebug => (policy.debug_retry_max_attempt, "debug_retry_max_attempt"),
-        _ => (policy.auto_retry_max_attempt, "auto_retry_max_attempt"),
+    let (max_attempt, rule) = match action {
+        Action::RetryWithDebug => (
+            policy.debug_retry_max_attempt,
+            "policy.debug_retry_max_attempt",
+        ),
+        _ => (
+            policy.auto_retry_max_attempt,
+            "policy.auto_retry_max_attempt",
+        ),
     };
     if ctx.attempt > max_attempt {
-        return Some(format!(
-            "attempt {} is past policy.{field} = {max_attempt}",
-            ctx.attempt
-        ));
+        return block(
+            rule,
+            format!("attempt {} is past {rule} = {max_attempt}", ctx.attempt),
+        );
     }
     if ctx.attempt > budgets.github_rerun_limit {
-        return Some(format!(
-            "GitHub allows at most {} re-runs of a run",
-            budgets.github_rerun_limit
-        ));
+        return block(
+            "budgets.github_rerun_limit",
+            format!(
+                "GitHub allows at most {} re-runs of a run",
+                budgets.github_rerun_limit
+            ),
+        );
     }
     if ctx.failed_jobs > budgets.outage_failed_jobs {
-        return Some(format!(
-            "{} jobs failed at once, more than budgets.outage_failed_jobs = {}: likely an outage",
-            ctx.failed_jobs, budgets.outage_failed_jobs
-        ));
+        return block(
+            "budgets.outage_failed_jobs",
+            format!(
+                "{} jobs failed at once, more than budgets.outage_failed_jobs = {}: likely an outage",
+                ctx.failed_jobs, budgets.outage_failed_jobs
+            ),
+        );
+    }
+    if ctx.failed_reruns_for_fingerprint >= budgets.breaker_failures {
+        return block(
+            "budgets.breaker_failures",
+            format!(
+                "circuit breaker open: {} re-runs of fingerprint {} failed in a row (budgets.breaker_failures = {})",
+                ctx.failed_reruns_for_fingerprint, d.fingerprint, budgets.breaker_failures
+            ),
+        );
     }
     if ctx.reruns_for_commit >= budgets.max_reruns_per_commit {
-        return Some(format!(
-            "{} re-runs already spent on this commit (budgets.max_reruns_per_commit = {})",
-            ctx.reruns_for_commit, budgets.max_reruns_per_commit
-        ));
+        return block(
+            "budgets.max_reruns_per_commit",
+            format!(
+                "{} re-runs already spent on this commit (budgets.max_reruns_per_commit = {})",
+                ctx.reruns_for_commit, budgets.max_reruns_per_commit
+            ),
+        );
     }
     if ctx.reruns_for_fingerprint_today >= budgets.max_reruns_per_fingerprint_per_day {
-        return Some(format!(
-            "{} re-runs already spent on fingerprint {} today (budgets.max_reruns_per_fingerprint_per_day = {})",
-            ctx.reruns_for_fingerprint_today,
-            d.fingerprint,
-            budgets.max_reruns_per_fingerprint_per_day
-        ));
+        return block(
+            "budgets.max_reruns_per_fingerprint_per_day",
+            format!(
+                "{} re-runs already spent on fingerprint {} today (budgets.max_reruns_per_fingerprint_per_day = {})",
+                ctx.reruns_for_fingerprint_today,
+                d.fingerprint,
+                budgets.max_reruns_per_fingerprint_per_day
+            ),
+        );
     }
     None
 }
@@ -280,7 +325,7 @@ pub(crate) fn plan(d: &Diagnosis, policy: &Policy, budgets: &Budgets, ctx: &Cont
         .filter(|a| d.actions.contains(a) && policy.actions.contains(a))
         .filter(|a| !(d.category == Category::Auth && a.reruns()))
         .map(|action| {
-            let blocked_by = blocker(action, d, policy, budgets, ctx);
+            let blocked = blocker(action, d, policy, budgets, ctx);
             RecoveryOption {
                 rank: 0,
                 action,
@@ -288,8 +333,8 @@ pub(crate) fn plan(d: &Diagnosis, policy: &Policy, budgets: &Budgets, ctx: &Cont
                     suitability(d.category, action) * conf_term,
                 ),
                 risk: risk(d.category, action),
-                allowed: blocked_by.is_none(),
-                blocked_by,
+                allowed: blocked.is_none(),
+                blocked,
                 reason: reason(action, d, ctx),
                 steps: steps(action, d, ctx),
             }

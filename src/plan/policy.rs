@@ -55,6 +55,9 @@ pub(crate) struct Budgets {
     pub(crate) outage_failed_jobs: u32,
     /// GitHub refuses re-runs past this many per run.
     pub(crate) github_rerun_limit: u32,
+    /// After this many consecutive failed re-runs of one fingerprint the circuit breaker opens: no
+    /// more automatic re-runs for it until one passes.
+    pub(crate) breaker_failures: u32,
 }
 
 impl Default for Budgets {
@@ -64,6 +67,7 @@ impl Default for Budgets {
             max_reruns_per_fingerprint_per_day: 5,
             outage_failed_jobs: 5,
             github_rerun_limit: 50,
+            breaker_failures: 3,
         }
     }
 }

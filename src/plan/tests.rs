@@ -86,9 +86,13 @@ fn a_test_failure_retry_is_offered_but_not_automatic() {
         .find(|o| o.action == Action::Retry)
         .unwrap();
     assert!(!retry.allowed);
+    let block = retry.blocked.as_ref().unwrap();
     assert_eq!(
-        retry.blocked_by.as_deref(),
-        Some("`test_failure` is not in policy.retryable")
+        (block.rule, block.reason.as_str()),
+        (
+            "policy.retryable",
+            "`test_failure` is not in policy.retryable"
+        )
     );
 }
 
@@ -130,13 +134,23 @@ fn budgets_block_automatic_reruns() {
                 failed_jobs: 6,
                 ..attempt(1)
             },
+            "budgets.outage_failed_jobs",
             "6 jobs failed at once",
+        ),
+        (
+            Context {
+                failed_reruns_for_fingerprint: 3,
+                ..attempt(1)
+            },
+            "budgets.breaker_failures",
+            "circuit breaker open: 3 re-runs",
         ),
         (
             Context {
                 reruns_for_commit: 3,
                 ..attempt(1)
             },
+            "budgets.max_reruns_per_commit",
             "3 re-runs already spent on this commit",
         ),
         (
@@ -144,10 +158,11 @@ fn budgets_block_automatic_reruns() {
                 reruns_for_fingerprint_today: 5,
                 ..attempt(1)
             },
+            "budgets.max_reruns_per_fingerprint_per_day",
             "5 re-runs already spent on fingerprint",
         ),
     ];
-    for (ctx, why) in cases {
+    for (ctx, rule, why) in cases {
         let p = plan(&d, &Policy::default(), &Budgets::default(), &ctx);
         assert_eq!(
             p.recommended().map(|o| o.action),
@@ -159,10 +174,9 @@ fn budgets_block_automatic_reruns() {
             .iter()
             .find(|o| o.action == Action::Retry)
             .unwrap();
-        assert!(
-            retry.blocked_by.as_deref().unwrap().starts_with(why),
-            "{retry:?}"
-        );
+        let block = retry.blocked.as_ref().unwrap();
+        assert_eq!(block.rule, rule);
+        assert!(block.reason.starts_with(why), "{retry:?}");
     }
     let generous = Policy {
         auto_retry_max_attempt: 100,
@@ -170,11 +184,15 @@ fn budgets_block_automatic_reruns() {
         ..Policy::default()
     };
     let p = plan(&d, &generous, &Budgets::default(), &attempt(51));
-    assert!(
-        p.options
-            .iter()
-            .filter(|o| o.action.reruns())
-            .all(|o| !o.allowed),
+    let rules: Vec<&str> = p
+        .options
+        .iter()
+        .filter(|o| o.action.reruns())
+        .filter_map(|o| o.blocked.as_ref().map(|b| b.rule))
+        .collect();
+    assert_eq!(
+        rules,
+        ["budgets.github_rerun_limit", "budgets.github_rerun_limit"],
         "{p:?}"
     );
 }

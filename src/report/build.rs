@@ -158,7 +158,7 @@ fn job_report(r: &JobResult) -> JobReport {
                     confidence: o.confidence,
                     risk: o.risk,
                     allowed: o.allowed,
-                    blocked_by: o.blocked_by.clone(),
+                    blocked_by: o.blocked.as_ref().map(|b| b.reason.clone()),
                     reason: o.reason.clone(),
                     steps: o.steps.clone(),
                 })

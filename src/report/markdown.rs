@@ -11,11 +11,16 @@ use minijinja::value::Serde;
 use minijinja::{Environment, TemplateSource, UndefinedBehavior};
 
 use super::escape;
-use super::model::Report;
 
 /// The default templates, `(name, source)`. A user directory may override any of them by name.
-pub(crate) const TEMPLATES: &[(&str, &str)] =
-    &[("report.md.j2", include_str!("../../templates/report.md.j2"))];
+pub(crate) const TEMPLATES: &[(&str, &str)] = &[
+    ("report.md.j2", include_str!("../../templates/report.md.j2")),
+    ("eval.md.j2", include_str!("../../templates/eval.md.j2")),
+    (
+        "summary.md.j2",
+        include_str!("../../templates/summary.md.j2"),
+    ),
+];
 
 /// Why Markdown could not be rendered.
 #[derive(Debug, thiserror::Error)]
@@ -54,9 +59,10 @@ fn environment(user_dir: Option<&Path>) -> Result<Environment<'static>, minijinj
     Ok(env)
 }
 
-/// Renders `report` with the template `name`, preferring `user_dir`'s copy of it.
+/// Renders `context` with the template `name`, preferring `user_dir`'s copy of it. The output ends
+/// with a newline.
 pub(crate) fn render(
-    report: &Report,
+    context: &impl serde::Serialize,
     name: &str,
     user_dir: Option<&Path>,
 ) -> Result<String, TemplateError> {
@@ -66,7 +72,11 @@ pub(crate) fn render(
     };
     let env = environment(user_dir).map_err(err)?;
     let template = env.get_template(name).map_err(err)?;
-    template.render(Serde(report)).map_err(err)
+    let mut out = template.render(Serde(context)).map_err(err)?;
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    Ok(out)
 }
 
 /// A minijinja error with its location and cause chain, on one line.

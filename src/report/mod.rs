@@ -4,13 +4,14 @@ mod build;
 pub(crate) mod escape;
 mod markdown;
 pub(crate) mod model;
+pub(crate) mod summary;
 mod text;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 pub(crate) use build::{JobResult, report};
-pub(crate) use markdown::TemplateError;
+pub(crate) use markdown::{TemplateError, render as render_template};
 pub(crate) use model::{Report, Verdict, schema};
 pub(crate) use text::Style;
 
@@ -58,13 +59,7 @@ pub(crate) fn render(
 ) -> Result<String, ReportError> {
     Ok(match format {
         Format::Json => to_json(report)?,
-        Format::Markdown => {
-            let mut md = markdown::render(report, "report.md.j2", templates)?;
-            if !md.ends_with('\n') {
-                md.push('\n');
-            }
-            md
-        }
+        Format::Markdown => markdown::render(report, "report.md.j2", templates)?,
         Format::Text => text::render(report, style, exit_code),
     })
 }

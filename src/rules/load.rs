@@ -273,35 +273,46 @@ pub(crate) fn placeholders(step: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// Rejects a rule id defined twice, naming both places.
-pub(crate) fn check_unique(rules: &[Rule], packs: &[Pack]) -> Result<(), RulesError> {
-    let mut seen: HashMap<&str, &str> = HashMap::new();
-    for rule in rules {
-        if let Some(first) = seen.insert(&rule.id, &rule.pack) {
-            let file = packs
-                .iter()
-                .find(|p| p.name == rule.pack)
-                .map_or_else(|| rule.pack.clone(), |p| p.origin.to_string());
-            return Err(RulesError::Rule {
-                file,
-                rule: rule.id.clone(),
-                reason: format!("duplicate id: already defined in pack `{first}`"),
-            });
-        }
-    }
-    let mut names: HashMap<&str, &PackOrigin> = HashMap::new();
-    for pack in packs {
-        if let Some(first) = names.insert(&pack.name, &pack.origin) {
-            return Err(RulesError::Pack {
+/// Removes rules whose id is already taken and packs whose name is, and says so for each.
+pub(crate) fn dedupe(rules: &mut Vec<Rule>, packs: &mut Vec<Pack>) -> Vec<RulesError> {
+    let mut problems = Vec::new();
+    let mut names: HashMap<String, String> = HashMap::new();
+    packs.retain(|pack| match names.get(&pack.name) {
+        Some(first) => {
+            problems.push(RulesError::Pack {
                 file: pack.origin.to_string(),
                 reason: format!(
                     "duplicate pack name `{}`: already loaded from {first}",
                     pack.name
                 ),
             });
+            false
         }
-    }
-    Ok(())
+        None => {
+            names.insert(pack.name.clone(), pack.origin.to_string());
+            true
+        }
+    });
+    let mut seen: HashMap<String, String> = HashMap::new();
+    rules.retain(|rule| match seen.get(&rule.id) {
+        Some(first) => {
+            let file = packs
+                .iter()
+                .find(|p| p.name == rule.pack)
+                .map_or_else(|| rule.pack.clone(), |p| p.origin.to_string());
+            problems.push(RulesError::Rule {
+                file,
+                rule: rule.id.clone(),
+                reason: format!("duplicate id: already defined in pack `{first}`"),
+            });
+            false
+        }
+        None => {
+            seen.insert(rule.id.clone(), rule.pack.clone());
+            true
+        }
+    });
+    problems
 }
 
 /// Reads a user pack from disk.

@@ -124,40 +124,56 @@ pub(crate) struct Library {
 }
 
 impl Library {
-    /// Loads the built-in packs (unless `builtin` is false) followed by the user's pack files.
+    /// Loads the built-in packs (unless `builtin` is false) followed by the user's pack files,
+    /// failing on the first problem.
     pub(crate) fn load(extra: &[PathBuf], builtin: bool) -> Result<Self, RulesError> {
-        let mut packs = Vec::new();
-        let mut rules = Vec::new();
-        if builtin {
-            for (file, text) in builtin::PACKS {
-                let (pack, pack_rules) =
-                    load::parse_pack(&format!("rules/{file}"), text, PackOrigin::Builtin(file))?;
-                packs.push(pack);
-                rules.extend(pack_rules);
+        let (library, mut problems) = Self::load_lenient(extra, builtin);
+        match problems.is_empty() {
+            true => Ok(library),
+            false => Err(problems.remove(0)),
+        }
+    }
+
+    /// Loads what it can, and returns every problem: a broken pack is left out, a duplicate id or
+    /// pack name keeps its first definition. For `rules lint`, which reports them all.
+    pub(crate) fn load_lenient(extra: &[PathBuf], builtin: bool) -> (Self, Vec<RulesError>) {
+        let builtins = if builtin { builtin::PACKS } else { &[] }
+            .iter()
+            .map(|(file, text)| {
+                load::parse_pack(&format!("rules/{file}"), text, PackOrigin::Builtin(file))
+            });
+        let users = extra.iter().map(|path| load::read_pack_file(path));
+        Self::assemble(builtins.chain(users))
+    }
+
+    fn assemble(
+        parsed: impl Iterator<Item = Result<(Pack, Vec<Rule>), RulesError>>,
+    ) -> (Self, Vec<RulesError>) {
+        let (mut packs, mut rules, mut problems) = (Vec::new(), Vec::new(), Vec::new());
+        for result in parsed {
+            match result {
+                Ok((pack, pack_rules)) => {
+                    packs.push(pack);
+                    rules.extend(pack_rules);
+                }
+                Err(e) => problems.push(e),
             }
         }
-        for path in extra {
-            let (pack, pack_rules) = load::read_pack_file(path)?;
-            packs.push(pack);
-            rules.extend(pack_rules);
-        }
-        load::check_unique(&rules, &packs)?;
-        Ok(Self { packs, rules })
+        problems.extend(load::dedupe(&mut rules, &mut packs));
+        (Self { packs, rules }, problems)
     }
 
     /// Builds a library from in-memory packs (`(file name, TOML text)`), for tests and checks.
     #[cfg(test)]
     pub(crate) fn from_texts(texts: &[(&str, &str)]) -> Result<Self, RulesError> {
-        let mut packs = Vec::new();
-        let mut rules = Vec::new();
-        for (file, text) in texts {
-            let (pack, pack_rules) =
-                load::parse_pack(file, text, PackOrigin::File(PathBuf::from(file)))?;
-            packs.push(pack);
-            rules.extend(pack_rules);
+        let parsed = texts.iter().map(|(file, text)| {
+            load::parse_pack(file, text, PackOrigin::File(PathBuf::from(file)))
+        });
+        let (library, mut problems) = Self::assemble(parsed);
+        match problems.is_empty() {
+            true => Ok(library),
+            false => Err(problems.remove(0)),
         }
-        load::check_unique(&rules, &packs)?;
-        Ok(Self { packs, rules })
     }
 
     /// One digest over every pack in force, in load order.
