@@ -103,3 +103,12 @@ pub(crate) fn redact_volatile(text: &str) -> String {
         .replace_all(text, "$1 `[digest]`")
         .replace(&version, "recovery-agent [version]")
 }
+
+/// Replaces full digests and throughput lines (they change with every rule edit and every run), for
+/// snapshots of eval and replay output.
+pub(crate) fn redact_run(text: &str) -> String {
+    let digest = regex::Regex::new(r"sha256:[0-9a-f]{64}").unwrap();
+    let speed = regex::Regex::new(r"(?m)^.*(logs/s| thread\(s\)).*$").unwrap();
+    let text = digest.replace_all(text, "sha256:[digest]");
+    speed.replace_all(&text, "[throughput]").into_owned()
+}

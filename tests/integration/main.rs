@@ -12,9 +12,13 @@
 mod common;
 // Command-line behaviour: inputs, exit codes, errors, determinism.
 mod cli;
+// `eval` on a hand-scored corpus, and the baseline gate.
+mod eval;
 // Every fixture log: expected category, schema-valid JSON, and snapshots of all three formats.
 mod fixtures;
 // Hostile log text: secrets, workflow commands, mentions, HTML, fence breaks.
 mod hostile;
-// `rules list|test|export` and `schema`.
+// `replay`: outcomes, budgets under a retry storm, byte-identical output.
+mod replay;
+// `rules list|test|export|lint` and `schema`.
 mod rules;
