@@ -1,6 +1,7 @@
 //! recovery-agent: read the logs of failed CI jobs, work out why they failed, and plan the recovery.
 //!
-//! The pipeline flows one way: [`ingest`] → [`diagnose`] → [`plan`] → [`report`], driven by [`cli`].
+//! The pipeline flows one way: [`ingest`] → [`diagnose`] → [`plan`] → [`report`], driven by [`cli`];
+//! [`eval`] and [`replay`] run it over batches of recorded jobs.
 
 mod backoff;
 mod batch;
@@ -12,6 +13,7 @@ mod error;
 mod eval;
 mod exit;
 mod ingest;
+mod ndjson;
 mod plan;
 mod redact;
 mod replay;

@@ -70,32 +70,29 @@ pub(crate) fn load(dir: &Path) -> Result<Vec<Case>, CorpusError> {
         path: path.clone(),
         source,
     })?;
-    let mut cases: Vec<Case> = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let err = |message: String| CorpusError::Case {
-            path: path.clone(),
-            line: index + 1,
-            message,
-        };
-        let mut case: Case = serde_json::from_str(line).map_err(|e| err(e.to_string()))?;
-        if cases.iter().any(|c| c.id == case.id) {
-            return Err(err(format!("duplicate case id `{}`", case.id)));
-        }
-        if case.outcome == LabelOutcome::Failed && case.category.is_none() {
-            return Err(err(format!("failed case `{}` has no category", case.id)));
-        }
-        if let Some((start, end)) = case.evidence.iter().find(|(s, e)| *s == 0 || s > e) {
-            return Err(err(format!(
-                "case `{}`: evidence range [{start}, {end}] is not 1-based and ordered",
-                case.id
-            )));
-        }
-        case.log = dir.join(&case.log);
-        cases.push(case);
-    }
+    let cases = crate::ndjson::parse(
+        &text,
+        false,
+        |c: &Case| &c.id,
+        |case| {
+            if case.outcome == LabelOutcome::Failed && case.category.is_none() {
+                return Err(format!("failed case `{}` has no category", case.id));
+            }
+            if let Some((start, end)) = case.evidence.iter().find(|(s, e)| *s == 0 || s > e) {
+                return Err(format!(
+                    "case `{}`: evidence range [{start}, {end}] is not 1-based and ordered",
+                    case.id
+                ));
+            }
+            case.log = dir.join(&case.log);
+            Ok(())
+        },
+    )
+    .map_err(|e| CorpusError::Case {
+        path: path.clone(),
+        line: e.line,
+        message: e.message,
+    })?;
     if cases.is_empty() {
         return Err(CorpusError::Empty(path));
     }

@@ -113,38 +113,31 @@ pub(crate) fn load(path: &Path) -> Result<(Vec<Case>, String), ScenarioError> {
     })?;
     let text = String::from_utf8_lossy(&bytes);
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let mut cases: Vec<Case> = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        let line_text = line.trim();
-        if line_text.is_empty() || line_text.starts_with('#') {
-            continue;
-        }
-        let err = |message: String| ScenarioError::Case {
-            path: path.to_path_buf(),
-            line: index + 1,
-            message,
-        };
-        let mut case: Case = serde_json::from_str(line_text).map_err(|e| err(e.to_string()))?;
-        match (&case.log, &case.log_text) {
-            (Some(_), Some(_)) => {
-                return Err(err(format!(
-                    "case `{}` has both `log` and `log_text`",
-                    case.id
-                )));
+    let cases = crate::ndjson::parse(
+        &text,
+        true,
+        |c: &Case| &c.id,
+        |case| {
+            match (&case.log, &case.log_text) {
+                (Some(_), Some(_)) => {
+                    return Err(format!("case `{}` has both `log` and `log_text`", case.id));
+                }
+                (None, None) => {
+                    return Err(format!(
+                        "case `{}` has neither `log` nor `log_text`",
+                        case.id
+                    ));
+                }
+                _ => {}
             }
-            (None, None) => {
-                return Err(err(format!(
-                    "case `{}` has neither `log` nor `log_text`",
-                    case.id
-                )));
-            }
-            _ => {}
-        }
-        if cases.iter().any(|c| c.id == case.id) {
-            return Err(err(format!("duplicate case id `{}`", case.id)));
-        }
-        case.log = case.log.map(|l| base.join(l));
-        cases.push(case);
-    }
+            case.log = case.log.take().map(|l| base.join(l));
+            Ok(())
+        },
+    )
+    .map_err(|e| ScenarioError::Case {
+        path: path.to_path_buf(),
+        line: e.line,
+        message: e.message,
+    })?;
     Ok((cases, crate::digest::sha256_hex(&bytes)))
 }
