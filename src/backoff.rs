@@ -32,11 +32,11 @@ impl Rng {
     }
 }
 
-/// How long to wait before a retry.
+/// How long to wait before a retry, in whatever unit `base` and `cap` are given (seconds, milliseconds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Backoff {
-    pub(crate) base_seconds: u64,
-    pub(crate) cap_seconds: u64,
+    pub(crate) base: u64,
+    pub(crate) cap: u64,
 }
 
 impl Backoff {
@@ -44,9 +44,9 @@ impl Backoff {
     pub(crate) fn delay(self, retry: u32, rng: &mut Rng) -> u64 {
         let exponent = retry.saturating_sub(1).min(32);
         let ceiling = self
-            .base_seconds
+            .base
             .saturating_mul(1u64 << exponent)
-            .min(self.cap_seconds);
+            .min(self.cap);
         rng.up_to(ceiling)
     }
 }
@@ -75,8 +75,8 @@ mod tests {
     #[test]
     fn delays_stay_within_the_exponential_ceiling() {
         let b = Backoff {
-            base_seconds: 10,
-            cap_seconds: 300,
+            base: 10,
+            cap: 300,
         };
         let mut rng = Rng::new(7);
         for retry in 1..=10u32 {

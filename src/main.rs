@@ -11,6 +11,7 @@ mod diagnose;
 mod digest;
 mod error;
 mod eval;
+mod github;
 mod exit;
 mod ingest;
 mod ndjson;

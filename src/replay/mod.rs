@@ -172,12 +172,12 @@ pub(crate) struct Replay<'a> {
 fn backoff(category: Category) -> Backoff {
     match category {
         Category::RateLimit => Backoff {
-            base_seconds: 60,
-            cap_seconds: 900,
+            base: 60,
+            cap: 900,
         },
         _ => Backoff {
-            base_seconds: 10,
-            cap_seconds: 300,
+            base: 10,
+            cap: 300,
         },
     }
 }
