@@ -43,10 +43,7 @@ impl Backoff {
     /// The full-jitter delay before retry number `retry` (1 for the first retry).
     pub(crate) fn delay(self, retry: u32, rng: &mut Rng) -> u64 {
         let exponent = retry.saturating_sub(1).min(32);
-        let ceiling = self
-            .base
-            .saturating_mul(1u64 << exponent)
-            .min(self.cap);
+        let ceiling = self.base.saturating_mul(1u64 << exponent).min(self.cap);
         rng.up_to(ceiling)
     }
 }
@@ -74,10 +71,7 @@ mod tests {
 
     #[test]
     fn delays_stay_within_the_exponential_ceiling() {
-        let b = Backoff {
-            base: 10,
-            cap: 300,
-        };
+        let b = Backoff { base: 10, cap: 300 };
         let mut rng = Rng::new(7);
         for retry in 1..=10u32 {
             let ceiling = (10u64 << (retry - 1)).min(300);

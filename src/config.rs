@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::github::Settings as GithubSettings;
 use crate::plan::{Budgets, Policy};
 
 /// The config file looked for in the working directory when `--config` is not given.
@@ -38,6 +39,7 @@ struct ConfigFile {
     templates: Option<PathBuf>,
     policy: Policy,
     budgets: Budgets,
+    github: GithubSettings,
 }
 
 impl Default for ConfigFile {
@@ -49,6 +51,7 @@ impl Default for ConfigFile {
             templates: None,
             policy: Policy::default(),
             budgets: Budgets::default(),
+            github: GithubSettings::default(),
         }
     }
 }
@@ -64,6 +67,9 @@ pub(crate) struct Config {
     pub(crate) templates: Option<PathBuf>,
     pub(crate) policy: Policy,
     pub(crate) budgets: Budgets,
+    /// How the GitHub client paces and retries (not part of the decision: outside the digest).
+    #[serde(skip)]
+    pub(crate) github: GithubSettings,
 }
 
 impl Config {
@@ -114,6 +120,7 @@ impl Config {
             templates: file.templates.map(|t| base.join(t)),
             policy: file.policy,
             budgets: file.budgets,
+            github: file.github,
             source,
         }
     }

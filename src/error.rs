@@ -30,6 +30,8 @@ pub(crate) enum Error {
         path: std::path::PathBuf,
         message: String,
     },
+    #[error(transparent)]
+    Github(crate::github::GithubError),
     #[error("couldn't write to standard output")]
     Stdout(#[source] std::io::Error),
 }
@@ -44,6 +46,7 @@ impl Error {
             Self::Ingest(_) | Self::Corpus(_) | Self::Scenario(_) | Self::Baseline { .. } => {
                 exit::INPUT
             }
+            Self::Github(_) => exit::GITHUB_UNAVAILABLE,
             Self::Report(_) | Self::Stdout(_) => exit::ERROR,
         }
     }

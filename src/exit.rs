@@ -12,11 +12,15 @@ pub(crate) const USAGE: u8 = 2;
 pub(crate) const CONFIG: u8 = 3;
 /// An input log could not be found or read.
 pub(crate) const INPUT: u8 = 4;
-/// `rules test` found an example that does not match, or a counterexample that does.
+/// `rules test` found an example that does not match, or a counterexample that does; or
+/// `rules lint` found errors.
 pub(crate) const CHECK_FAILED: u8 = 5;
 /// `eval --baseline` rejects the change (a metric dropped past its tolerance, or a retry-safety
-/// violation), or `rules lint` found errors.
+/// violation).
 pub(crate) const GATE_REJECTED: u8 = 6;
+/// `run`: GitHub could not be read (API down, no access): nothing was diagnosed; the report, which
+/// says why in `degraded`, was still written.
+pub(crate) const GITHUB_UNAVAILABLE: u8 = 7;
 /// Verdict `retry`: every failure has an allowed automatic recovery.
 pub(crate) const RETRY: u8 = 10;
 /// Verdict `manual_fix`: a failure needs a code or configuration change.

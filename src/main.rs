@@ -3,6 +3,7 @@
 //! The pipeline flows one way: [`ingest`] → [`diagnose`] → [`plan`] → [`report`], driven by [`cli`];
 //! [`eval`] and [`replay`] run it over batches of recorded jobs.
 
+mod act;
 mod backoff;
 mod batch;
 mod cli;
@@ -11,8 +12,8 @@ mod diagnose;
 mod digest;
 mod error;
 mod eval;
-mod github;
 mod exit;
+mod github;
 mod ingest;
 mod ndjson;
 mod plan;

@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 
 use crate::config::Config;
-use crate::diagnose::Engine;
+use crate::diagnose::{Diagnosis, Engine};
 use crate::error::Error;
 use crate::exit;
-use crate::ingest::{self, Outcome};
+use crate::ingest::{self, JobLog, Outcome};
 use crate::plan::{self, Context, Plan};
 use crate::report::{self, Format, JobResult, Style};
 use crate::rules::Library;
@@ -52,28 +52,19 @@ pub(crate) fn load(args: &super::RuleArgs) -> Result<(Config, Library), Error> {
     Ok((config, library))
 }
 
-pub(crate) fn run(args: &DiagnoseArgs, style: Style) -> Result<u8, Error> {
-    let (config, library) = load(&args.rules)?;
-    let engine = Engine::new(&library)?;
-    let inputs = ingest::discover(&args.paths)?;
-    let mut degraded = Vec::new();
-    let mut diagnosed = Vec::new();
-    for input in inputs {
-        let origin = input.origin.clone();
-        match engine.diagnose(input) {
-            Ok(pair) => diagnosed.push(pair),
-            // One unreadable log must not cost the others their report; the report says what was lost.
-            Err(e) => degraded.push(format!("{origin}: {}", crate::error_chain(&e))),
-        }
-    }
-    if diagnosed.is_empty() {
-        return Err(Error::Ingest(ingest::IngestError::NoInput));
-    }
+/// Plans every diagnosed job against `base` (its failed-job count filled in), noting what the
+/// reading of each log could not do fully.
+pub(crate) fn plan_jobs(
+    diagnosed: Vec<(JobLog, Diagnosis)>,
+    config: &Config,
+    base: Context,
+    degraded: &mut Vec<String>,
+) -> Vec<JobResult> {
     let failed_jobs = diagnosed
         .iter()
         .filter(|(job, _)| job.outcome != Outcome::Passed)
         .count();
-    let results: Vec<JobResult> = diagnosed
+    diagnosed
         .into_iter()
         .map(|(job, diagnosis)| {
             if job.cut_lines > 0 {
@@ -92,10 +83,8 @@ pub(crate) fn run(args: &DiagnoseArgs, style: Style) -> Result<u8, Error> {
                 Plan::default()
             } else {
                 let ctx = Context {
-                    attempt: args.run_attempt.max(1),
                     failed_jobs: u32::try_from(failed_jobs).unwrap_or(u32::MAX),
-                    run_id: args.run_id,
-                    ..Context::default()
+                    ..base
                 };
                 plan::plan(&diagnosis, &config.policy, &config.budgets, &ctx)
             };
@@ -106,7 +95,32 @@ pub(crate) fn run(args: &DiagnoseArgs, style: Style) -> Result<u8, Error> {
                 actions: Vec::new(),
             }
         })
-        .collect();
+        .collect()
+}
+
+pub(crate) fn run(args: &DiagnoseArgs, style: Style) -> Result<u8, Error> {
+    let (config, library) = load(&args.rules)?;
+    let engine = Engine::new(&library)?;
+    let inputs = ingest::discover(&args.paths)?;
+    let mut degraded = Vec::new();
+    let mut diagnosed = Vec::new();
+    for input in inputs {
+        let origin = input.origin.clone();
+        match engine.diagnose(input) {
+            Ok(pair) => diagnosed.push(pair),
+            // One unreadable log must not cost the others their report; the report says what was lost.
+            Err(e) => degraded.push(format!("{origin}: {}", crate::error_chain(&e))),
+        }
+    }
+    if diagnosed.is_empty() {
+        return Err(Error::Ingest(ingest::IngestError::NoInput));
+    }
+    let base = Context {
+        attempt: args.run_attempt.max(1),
+        run_id: args.run_id,
+        ..Context::default()
+    };
+    let results = plan_jobs(diagnosed, &config, base, &mut degraded);
     let report = report::report(&results, &library, &config.digest(), degraded);
     let code = if args.exit_zero {
         exit::OK

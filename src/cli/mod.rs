@@ -4,6 +4,7 @@ mod diagnose;
 mod eval;
 mod replay;
 mod rules;
+mod run;
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
@@ -57,6 +58,9 @@ enum Command {
     Diagnose(diagnose::DiagnoseArgs),
     /// Score diagnoses against a labelled corpus, and gate a change on a baseline.
     Eval(eval::EvalArgs),
+    /// Fetch a run's failed jobs from GitHub, diagnose, plan, and act (re-run, reset caches,
+    /// comment, escalate) within the policy.
+    Run(Box<run::RunArgs>),
     /// Replay recorded jobs through diagnosis, policy and budgets, deterministically.
     Replay(replay::ReplayArgs),
     /// Inspect and check rule packs.
@@ -88,6 +92,7 @@ impl Cli {
             Command::Diagnose(args) => diagnose::run(&args, style),
             Command::Eval(args) => eval::run(&args),
             Command::Replay(args) => replay::run(&args),
+            Command::Run(args) => run::run(&args, style),
             Command::Rules { command } => rules::run(command),
             Command::Schema => {
                 let mut text = serde_json::to_string_pretty(&crate::report::schema())
@@ -106,5 +111,25 @@ pub(crate) fn emit(text: &str) -> Result<(), Error> {
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Stdout(e)),
         _ => Ok(()),
+    }
+}
+
+/// Inside GitHub Actions: appends the job summary and the step outputs, and returns the
+/// annotations to print. What cannot be written is added to the report's `degraded`.
+pub(crate) fn publish_in_actions(
+    report: &mut crate::report::Report,
+    markdown: &str,
+    report_path: Option<&std::path::Path>,
+) -> String {
+    use crate::report::workflow;
+    let notes = [
+        workflow::append_to_env_file("GITHUB_STEP_SUMMARY", &workflow::summary(markdown)),
+        workflow::append_to_env_file("GITHUB_OUTPUT", &workflow::outputs(report, report_path)),
+    ];
+    report.degraded.extend(notes.into_iter().flatten());
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        workflow::annotations(report)
+    } else {
+        String::new()
     }
 }

@@ -158,12 +158,19 @@ impl Transport {
         route: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<(StatusCode, HeaderMap, Vec<u8>), String> {
-        let uri: Uri = route.parse().map_err(|e| format!("bad route `{route}`: {e}"))?;
+        let uri: Uri = route
+            .parse()
+            .map_err(|e| format!("bad route `{route}`: {e}"))?;
         let timeout = Duration::from_secs(self.settings.timeout_seconds);
         self.runtime.block_on(async {
             let request = self
                 .octo
-                .build_request(http::request::Builder::new().method(method.clone()).uri(uri), body)
+                .build_request(
+                    http::request::Builder::new()
+                        .method(method.clone())
+                        .uri(uri),
+                    body,
+                )
                 .map_err(|e| e.to_string())?;
             let call = async {
                 let response = self.octo.execute(request).await.map_err(|e| {

@@ -195,7 +195,11 @@ impl Client {
     }
 
     /// The logs zip of one attempt of a run (only once the whole run has completed).
-    pub(crate) fn attempt_logs(&mut self, run_id: u64, attempt: u32) -> Result<Vec<u8>, GithubError> {
+    pub(crate) fn attempt_logs(
+        &mut self,
+        run_id: u64,
+        attempt: u32,
+    ) -> Result<Vec<u8>, GithubError> {
         let route = self.route(&format!("/actions/runs/{run_id}/attempts/{attempt}/logs"));
         Ok(self.transport.send(Method::GET, &route, None)?.body)
     }
@@ -212,7 +216,11 @@ impl Client {
         self.pages(&route, |p: Vec<Pull>| p)
     }
 
-    pub(crate) fn rerun_failed_jobs(&mut self, run_id: u64, debug: bool) -> Result<(), GithubError> {
+    pub(crate) fn rerun_failed_jobs(
+        &mut self,
+        run_id: u64,
+        debug: bool,
+    ) -> Result<(), GithubError> {
         let route = self.route(&format!("/actions/runs/{run_id}/rerun-failed-jobs"));
         self.write(
             Method::POST,
@@ -223,7 +231,11 @@ impl Client {
     }
 
     /// Caches whose key starts with `key`, on `git_ref` when given.
-    pub(crate) fn caches(&mut self, key: &str, git_ref: Option<&str>) -> Result<Vec<Cache>, GithubError> {
+    pub(crate) fn caches(
+        &mut self,
+        key: &str,
+        git_ref: Option<&str>,
+    ) -> Result<Vec<Cache>, GithubError> {
         let mut route = self.route(&format!("/actions/caches?key={}", encode(key)));
         if let Some(r) = git_ref {
             route.push_str(&format!("&ref={}", encode(r)));
@@ -242,7 +254,11 @@ impl Client {
         self.pages(&route, |p: Vec<Comment>| p)
     }
 
-    pub(crate) fn create_comment(&mut self, number: u64, body: &str) -> Result<Comment, GithubError> {
+    pub(crate) fn create_comment(
+        &mut self,
+        number: u64,
+        body: &str,
+    ) -> Result<Comment, GithubError> {
         let route = self.route(&format!("/issues/{number}/comments"));
         let bytes = self.write(Method::POST, &route, Some(&json!({ "body": body })))?;
         Self::json(&route, &bytes)
@@ -258,7 +274,10 @@ impl Client {
     pub(crate) fn issues(&mut self, label: &str) -> Result<Vec<Issue>, GithubError> {
         let route = self.route(&format!("/issues?labels={}&state=all", encode(label)));
         let all = self.pages(&route, |p: Vec<Issue>| p)?;
-        Ok(all.into_iter().filter(|i| i.pull_request.is_none()).collect())
+        Ok(all
+            .into_iter()
+            .filter(|i| i.pull_request.is_none())
+            .collect())
     }
 
     pub(crate) fn create_issue(
@@ -277,7 +296,12 @@ impl Client {
     }
 
     /// Replaces an issue's body, and reopens it when `reopen`.
-    pub(crate) fn update_issue(&mut self, number: u64, body: &str, reopen: bool) -> Result<(), GithubError> {
+    pub(crate) fn update_issue(
+        &mut self,
+        number: u64,
+        body: &str,
+        reopen: bool,
+    ) -> Result<(), GithubError> {
         let route = self.route(&format!("/issues/{number}"));
         let mut patch = json!({ "body": body });
         if reopen {
@@ -294,7 +318,10 @@ mod tests {
     #[test]
     fn repo_names() {
         let r: Repo = "octo-org/hello.world".parse().unwrap();
-        assert_eq!((r.owner.as_str(), r.name.as_str()), ("octo-org", "hello.world"));
+        assert_eq!(
+            (r.owner.as_str(), r.name.as_str()),
+            ("octo-org", "hello.world")
+        );
         for bad in ["", "a", "a/", "/b", "a/b/c", "a/..", "a b/c", "a/b?x=1"] {
             assert!(bad.parse::<Repo>().is_err(), "{bad}");
         }
@@ -318,7 +345,12 @@ mod tests {
                 .unwrap(),
         );
         assert!(has_next(&h));
-        h.insert("link", "<https://api.github.com/x?page=1>; rel=\"prev\"".parse().unwrap());
+        h.insert(
+            "link",
+            "<https://api.github.com/x?page=1>; rel=\"prev\""
+                .parse()
+                .unwrap(),
+        );
         assert!(!has_next(&h));
     }
 }

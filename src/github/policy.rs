@@ -13,7 +13,9 @@ use http::{HeaderMap, StatusCode};
 pub(crate) enum Disposition {
     Success,
     /// Refused by a rate limit: safe to send again after `wait_seconds`.
-    RateLimited { wait_seconds: u64 },
+    RateLimited {
+        wait_seconds: u64,
+    },
     /// The server failed: a read may be retried after a back-off; a write's effect is unknown.
     ServerError,
     /// Any other refusal (`404`, `403` without rate limiting, `422`): retrying will not help.
@@ -28,7 +30,12 @@ fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
 }
 
 /// Classifies a response from its status, headers and body, at `now` (Unix seconds).
-pub(crate) fn classify(status: StatusCode, headers: &HeaderMap, body: &str, now: u64) -> Disposition {
+pub(crate) fn classify(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &str,
+    now: u64,
+) -> Disposition {
     if status.is_success() || status.is_redirection() {
         return Disposition::Success;
     }
@@ -72,7 +79,10 @@ mod tests {
     fn success_and_redirects() {
         for code in [200, 201, 204, 302] {
             let status = StatusCode::from_u16(code).unwrap();
-            assert_eq!(classify(status, &HeaderMap::new(), "", 0), Disposition::Success);
+            assert_eq!(
+                classify(status, &HeaderMap::new(), "", 0),
+                Disposition::Success
+            );
         }
     }
 
@@ -91,7 +101,10 @@ mod tests {
 
     #[test]
     fn primary_limit_waits_until_the_reset() {
-        let h = headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "1030")]);
+        let h = headers(&[
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", "1030"),
+        ]);
         assert_eq!(
             classify(StatusCode::FORBIDDEN, &h, "", 1000),
             Disposition::RateLimited { wait_seconds: 30 }
@@ -123,15 +136,24 @@ mod tests {
             ("x-accepted-github-permissions", "actions=write"),
         ]);
         let body = r#"{"message": "Resource not accessible by integration"}"#;
-        assert_eq!(classify(StatusCode::FORBIDDEN, &h, body, 0), Disposition::Refused);
-        assert_eq!(classify(StatusCode::NOT_FOUND, &h, "", 0), Disposition::Refused);
+        assert_eq!(
+            classify(StatusCode::FORBIDDEN, &h, body, 0),
+            Disposition::Refused
+        );
+        assert_eq!(
+            classify(StatusCode::NOT_FOUND, &h, "", 0),
+            Disposition::Refused
+        );
     }
 
     #[test]
     fn server_errors() {
         for code in [500, 502, 503, 504] {
             let status = StatusCode::from_u16(code).unwrap();
-            assert_eq!(classify(status, &HeaderMap::new(), "", 0), Disposition::ServerError);
+            assert_eq!(
+                classify(status, &HeaderMap::new(), "", 0),
+                Disposition::ServerError
+            );
         }
     }
 }

@@ -132,6 +132,11 @@ fn stdin_inputs() -> Result<Vec<LogInput>, IngestError> {
     }])
 }
 
+/// The jobs of a GitHub Actions logs zip held in memory (as the run-logs API returns it).
+pub(crate) fn zip_from_bytes(bytes: Vec<u8>, origin: &str) -> Result<Vec<LogInput>, IngestError> {
+    zip_inputs(&Arc::new(ZipData::Memory(bytes)), origin)
+}
+
 /// Lists the jobs of a GitHub Actions logs zip.
 ///
 /// The zip holds `<n>_<job>.txt` (a job's whole log) and, sometimes, `<job>/<n>_<step>.txt` (its steps).

@@ -171,14 +171,8 @@ pub(crate) struct Replay<'a> {
 /// Back-off per category: a rate limit needs its window to pass; anything else a short pause.
 fn backoff(category: Category) -> Backoff {
     match category {
-        Category::RateLimit => Backoff {
-            base: 60,
-            cap: 900,
-        },
-        _ => Backoff {
-            base: 10,
-            cap: 300,
-        },
+        Category::RateLimit => Backoff { base: 60, cap: 900 },
+        _ => Backoff { base: 10, cap: 300 },
     }
 }
 

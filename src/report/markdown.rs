@@ -20,6 +20,7 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
         "summary.md.j2",
         include_str!("../../templates/summary.md.j2"),
     ),
+    ("issue.md.j2", include_str!("../../templates/issue.md.j2")),
 ];
 
 /// Why Markdown could not be rendered.

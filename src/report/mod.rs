@@ -6,11 +6,12 @@ mod markdown;
 pub(crate) mod model;
 pub(crate) mod summary;
 mod text;
+pub(crate) mod workflow;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-pub(crate) use build::{JobResult, report};
+pub(crate) use build::{JobResult, job_verdict, report};
 pub(crate) use markdown::{TemplateError, render as render_template};
 pub(crate) use model::{Report, Verdict, schema};
 pub(crate) use text::Style;

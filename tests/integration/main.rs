@@ -14,6 +14,8 @@ mod common;
 mod cli;
 // `eval` on a hand-scored corpus, and the baseline gate.
 mod eval;
+// `run` against a wiremock GitHub, faults included.
+mod github;
 // Every fixture log: expected category, schema-valid JSON, and snapshots of all three formats.
 mod fixtures;
 // Hostile log text: secrets, workflow commands, mentions, HTML, fence breaks.

@@ -1,0 +1,342 @@
+//! Act: carry out on GitHub what the plan allows (cache resets, a re-run, escalation issues, the
+//! sticky PR comment), each write at most once.
+//!
+//! GitHub is the source of truth: before a write, the tool looks for its effect there (the run's
+//! attempt number, an issue or comment with its marker, the cache), so a repeated invocation on a
+//! fresh runner never duplicates anything. The local [`journal::Journal`] spares a resumed
+//! invocation even those reads. A write whose outcome is unknown (a `5xx`, a lost connection) is
+//! checked the same way and never resent blindly. `--dry-run` performs the reads and records the
+//! writes it would make instead of making them.
+
+pub(crate) mod body;
+pub(crate) mod decide;
+pub(crate) mod journal;
+
+use crate::github::{Client, GithubError};
+use crate::report::model::ActionRecord;
+use crate::taxonomy::Action;
+pub(crate) use decide::{FailedJob, Target, Write, writes};
+use journal::Journal;
+
+/// What an escalation needs besides its fingerprint.
+#[derive(Debug, Clone)]
+pub(crate) struct Escalation {
+    pub(crate) title: String,
+    /// The rendered diagnosis that opens a new issue.
+    pub(crate) head: String,
+    pub(crate) hit: body::Hit,
+}
+
+/// Carries out writes for one run attempt.
+#[derive(Debug)]
+pub(crate) struct Actor<'c> {
+    client: &'c mut Client,
+    target: Target,
+    dry_run: bool,
+    /// Why writes are off altogether (no token), if they are.
+    read_only: Option<String>,
+    journal: Journal,
+    /// What could not be done, in words, for the report's `degraded`.
+    pub(crate) degraded: Vec<String>,
+}
+
+fn record(action: Action, status: &str, detail: impl Into<String>) -> ActionRecord {
+    ActionRecord {
+        action,
+        status: status.to_owned(),
+        detail: detail.into(),
+    }
+}
+
+impl<'c> Actor<'c> {
+    pub(crate) fn new(
+        client: &'c mut Client,
+        target: Target,
+        dry_run: bool,
+        read_only: Option<String>,
+        journal: Journal,
+    ) -> Self {
+        Self {
+            client,
+            target,
+            dry_run,
+            read_only,
+            journal,
+            degraded: Vec::new(),
+        }
+    }
+
+    /// Whether a write may be sent now; otherwise the record that says why not.
+    fn gate(&self, action: Action, what: &str) -> Option<ActionRecord> {
+        if self.dry_run {
+            return Some(record(action, "planned", format!("dry run: would {what}")));
+        }
+        self.read_only
+            .as_ref()
+            .map(|why| record(action, "skipped", format!("{why}: did not {what}")))
+    }
+
+    fn failed(&mut self, action: Action, what: &str, e: &GithubError) -> ActionRecord {
+        let detail = format!("could not {what}: {e}");
+        self.degraded.push(detail.clone());
+        record(action, "failed", detail)
+    }
+
+    fn done(&mut self, key: &str, action: Action, detail: String) -> ActionRecord {
+        if let Err(e) = self.journal.record(key, &detail) {
+            self.degraded
+                .push(format!("the journal could not be written: {e}"));
+        }
+        record(action, "done", detail)
+    }
+
+    /// Carries out one write; `escalation` goes with [`Write::Escalate`].
+    pub(crate) fn apply(
+        &mut self,
+        write: &Write,
+        fingerprint: &str,
+        escalation: Option<&Escalation>,
+    ) -> Vec<ActionRecord> {
+        let key = write.key(&self.target, fingerprint);
+        let action = match write {
+            Write::ResetCaches { .. } => Action::ResetCacheAndRetry,
+            Write::Rerun { debug: true } => Action::RetryWithDebug,
+            Write::Rerun { debug: false } => Action::Retry,
+            Write::Escalate { .. } => Action::Escalate,
+        };
+        if self.journal.contains(&key) {
+            return vec![record(
+                action,
+                "skipped",
+                format!("already done by an earlier invocation (journal: {key})"),
+            )];
+        }
+        match write {
+            Write::Rerun { debug } => vec![self.rerun(&key, action, *debug)],
+            Write::ResetCaches { keys, .. } => self.reset_caches(&key, keys),
+            Write::Escalate { fingerprint, .. } => match escalation {
+                Some(e) => vec![self.escalate(&key, fingerprint, e)],
+                None => Vec::new(),
+            },
+        }
+    }
+
+    /// Whether the run already has an attempt after ours (so a re-run happened).
+    fn rerun_exists(&mut self) -> Result<Option<u32>, GithubError> {
+        let run = self.client.run(self.target.run_id)?;
+        Ok((run.run_attempt > self.target.attempt).then_some(run.run_attempt))
+    }
+
+    fn rerun(&mut self, key: &str, action: Action, debug: bool) -> ActionRecord {
+        let what = format!(
+            "re-run the failed jobs of run {}{}",
+            self.target.run_id,
+            if debug { " with debug logging" } else { "" }
+        );
+        match self.rerun_exists() {
+            Ok(Some(n)) => {
+                return self.done(
+                    key,
+                    action,
+                    format!("already re-run: attempt {n} exists; not re-run again"),
+                );
+            }
+            Ok(None) => {}
+            Err(e) => return self.failed(action, &what, &e),
+        }
+        if let Some(r) = self.gate(action, &what) {
+            return r;
+        }
+        match self.client.rerun_failed_jobs(self.target.run_id, debug) {
+            Ok(()) => self.done(key, action, format!("requested: {what}")),
+            // The request may have applied: look, and never send it twice.
+            Err(e @ GithubError::Uncertain { .. }) => match self.rerun_exists() {
+                Ok(Some(n)) => self.done(key, action, format!("requested (attempt {n} exists)")),
+                _ => self.failed(action, &what, &e),
+            },
+            Err(e) => self.failed(action, &what, &e),
+        }
+    }
+
+    fn reset_caches(&mut self, key: &str, keys: &[String]) -> Vec<ActionRecord> {
+        let action = Action::ResetCacheAndRetry;
+        if keys.is_empty() {
+            return vec![record(
+                action,
+                "skipped",
+                "the log names no restored cache key; delete the job's caches by hand (`gh cache list`)",
+            )];
+        }
+        let scope = self.target.cache_ref.clone();
+        let mut out = Vec::new();
+        for cache_key in keys {
+            let what = format!(
+                "delete the cache `{cache_key}`{}",
+                scope
+                    .as_deref()
+                    .map(|r| format!(" on {r}"))
+                    .unwrap_or_default()
+            );
+            let caches = match self.client.caches(cache_key, scope.as_deref()) {
+                // The list matches by prefix; only the exact key is the one the log restored.
+                Ok(list) => list
+                    .into_iter()
+                    .filter(|c| &c.key == cache_key)
+                    .collect::<Vec<_>>(),
+                Err(e) => {
+                    out.push(self.failed(action, &what, &e));
+                    continue;
+                }
+            };
+            if caches.is_empty() {
+                out.push(record(
+                    action,
+                    "skipped",
+                    format!("cache `{cache_key}` is already gone"),
+                ));
+                continue;
+            }
+            if let Some(r) = self.gate(action, &what) {
+                out.push(r);
+                continue;
+            }
+            let mut failure = None;
+            for cache in &caches {
+                match self.client.delete_cache(cache.id) {
+                    Ok(()) => {}
+                    Err(e) if e.is_not_found() => {}
+                    Err(e) => failure = Some(e),
+                }
+            }
+            out.push(match failure {
+                None => record(action, "done", format!("deleted: {what}")),
+                Some(e) => self.failed(action, &what, &e),
+            });
+        }
+        if out
+            .iter()
+            .all(|r| r.status == "done" || r.status == "skipped")
+        {
+            let _ = self.journal.record(key, "caches reset");
+        }
+        out
+    }
+
+    fn find_issue(
+        &mut self,
+        fingerprint: &str,
+    ) -> Result<Option<crate::github::models::Issue>, GithubError> {
+        let marker = body::issue_marker(fingerprint);
+        Ok(self
+            .client
+            .issues(body::LABEL)?
+            .into_iter()
+            .find(|i| i.body.as_deref().is_some_and(|b| b.contains(&marker))))
+    }
+
+    fn escalate(&mut self, key: &str, fingerprint: &str, e: &Escalation) -> ActionRecord {
+        let action = Action::Escalate;
+        let what = format!("escalate fingerprint {fingerprint}");
+        let existing = match self.find_issue(fingerprint) {
+            Ok(found) => found,
+            Err(err) => return self.failed(action, &what, &err),
+        };
+        if let Some(issue) = existing {
+            let reopen = issue.state == "closed";
+            let Some(updated) = body::add_hit(issue.body.as_deref().unwrap_or_default(), &e.hit)
+            else {
+                return self.done(
+                    key,
+                    action,
+                    format!("issue #{} already counts this run attempt", issue.number),
+                );
+            };
+            let what = format!(
+                "{} issue #{} with this occurrence",
+                if reopen {
+                    "reopen and update"
+                } else {
+                    "update"
+                },
+                issue.number
+            );
+            if let Some(r) = self.gate(action, &what) {
+                return r;
+            }
+            return match self.client.update_issue(issue.number, &updated, reopen) {
+                Ok(()) => self.done(key, action, format!("done: {what}")),
+                Err(err) => self.failed(action, &what, &err),
+            };
+        }
+        let what = format!("open an issue for fingerprint {fingerprint}");
+        if let Some(r) = self.gate(action, &what) {
+            return r;
+        }
+        let text = body::new_issue(fingerprint, &e.head, &e.hit);
+        match self.client.create_issue(&e.title, &text, &[body::LABEL]) {
+            Ok(issue) => self.done(key, action, format!("opened issue #{}", issue.number)),
+            Err(err @ GithubError::Uncertain { .. }) => match self.find_issue(fingerprint) {
+                Ok(Some(issue)) => {
+                    self.done(key, action, format!("opened issue #{}", issue.number))
+                }
+                _ => self.failed(action, &what, &err),
+            },
+            Err(err) => self.failed(action, &what, &err),
+        }
+    }
+
+    fn find_comment(
+        &mut self,
+        pr: u64,
+    ) -> Result<Option<crate::github::models::Comment>, GithubError> {
+        Ok(self.client.comments(pr)?.into_iter().find(|c| {
+            c.body
+                .as_deref()
+                .is_some_and(|b| b.starts_with(body::COMMENT_MARKER))
+        }))
+    }
+
+    /// Creates or edits the one sticky comment on the PR; returns what happened, in words.
+    pub(crate) fn upsert_comment(&mut self, markdown: &str) -> Option<String> {
+        let pr = self.target.pr?;
+        let text = body::comment(markdown);
+        let what = format!("write the recovery-agent comment on #{pr}");
+        let existing = match self.find_comment(pr) {
+            Ok(found) => found,
+            Err(e) => {
+                self.degraded.push(format!("could not {what}: {e}"));
+                return Some(format!("failed: {e}"));
+            }
+        };
+        if let Some(c) = &existing
+            && c.body.as_deref() == Some(text.as_str())
+        {
+            return Some(format!("comment {} unchanged", c.id));
+        }
+        if self.dry_run {
+            return Some(format!("dry run: would {what}"));
+        }
+        if let Some(why) = &self.read_only {
+            self.degraded.push(format!("{why}: did not {what}"));
+            return Some(format!("skipped: {why}"));
+        }
+        let result = match existing {
+            Some(c) => self
+                .client
+                .update_comment(c.id, &text)
+                .map(|()| format!("updated comment {}", c.id)),
+            None => match self.client.create_comment(pr, &text) {
+                Ok(c) => Ok(format!("created comment {}", c.id)),
+                Err(e @ GithubError::Uncertain { .. }) => match self.find_comment(pr) {
+                    Ok(Some(c)) => Ok(format!("created comment {}", c.id)),
+                    _ => Err(e),
+                },
+                Err(e) => Err(e),
+            },
+        };
+        Some(result.unwrap_or_else(|e| {
+            self.degraded.push(format!("could not {what}: {e}"));
+            format!("failed: {e}")
+        }))
+    }
+}

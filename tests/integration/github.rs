@@ -1,0 +1,750 @@
+//! `run` against a `wiremock` server that behaves like GitHub's REST API, faults included. Every
+//! test asserts on the requests GitHub received: no duplicate comment, issue, re-run or delete.
+
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+use crate::common::{bin, root};
+
+const RUN: u64 = 100;
+const JOB: u64 = 11;
+const PR: u64 = 7;
+
+fn repo(tail: &str) -> String {
+    format!("/repos/o/r{tail}")
+}
+
+fn fixture_text(name: &str) -> String {
+    std::fs::read_to_string(root().join("fixtures/logs").join(name)).unwrap()
+}
+
+/// A run of `o/r` at `attempt`, with a failed `build` job whose log is `log`, on PR #7.
+async fn github(log: &str, attempt: u32) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(repo(&format!("/actions/runs/{RUN}"))))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": RUN, "run_attempt": attempt, "head_sha": "abc123", "head_branch": "feature",
+            "status": "completed", "conclusion": "failure", "event": "pull_request",
+            "html_url": format!("https://github.com/o/r/actions/runs/{RUN}"),
+            "pull_requests": [{"number": PR}],
+            "some_new_field": {"nested": true}
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(repo(&format!(
+            "/actions/runs/{RUN}/attempts/{attempt}/jobs"
+        ))))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "total_count": 2,
+            "jobs": [
+                {"id": JOB, "name": "build", "status": "completed", "conclusion": "failure"},
+                {"id": 12, "name": "docs", "status": "completed", "conclusion": "success"}
+            ]
+        })))
+        .mount(&server)
+        .await;
+    // The per-job log endpoint redirects to storage, as GitHub's does.
+    Mock::given(method("GET"))
+        .and(path(repo(&format!("/actions/jobs/{JOB}/logs"))))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("location", format!("{}/blob/job-{JOB}.txt", server.uri())),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/blob/job-{JOB}.txt")))
+        .respond_with(ResponseTemplate::new(200).set_body_string(log))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(repo("/actions/runs")))
+        .and(query_param("head_sha", "abc123"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "total_count": 1, "workflow_runs": [{"id": RUN, "run_attempt": attempt}]
+        })))
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn ok(server: &MockServer, verb: &str, p: &str, body: Value) {
+    Mock::given(method(verb))
+        .and(path(p))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(server)
+        .await;
+}
+
+/// Writes accepted as GitHub accepts them, and nothing found yet.
+async fn accept_writes(server: &MockServer) {
+    ok(
+        server,
+        "GET",
+        &repo(&format!("/issues/{PR}/comments")),
+        json!([]),
+    )
+    .await;
+    ok(server, "GET", &repo("/issues"), json!([])).await;
+    Mock::given(method("POST"))
+        .and(path(repo(&format!("/issues/{PR}/comments"))))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": 500, "body": "x"})))
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(repo("/issues")))
+        .respond_with(
+            ResponseTemplate::new(201).set_body_json(json!({"number": 42, "state": "open"})),
+        )
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(repo(&format!(
+            "/actions/runs/{RUN}/rerun-failed-jobs"
+        ))))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({})))
+        .mount(server)
+        .await;
+}
+
+/// What one `run` invocation did.
+struct Outcome {
+    code: Option<i32>,
+    report: Value,
+    stderr: String,
+}
+
+/// Fast pacing for tests; the rules are the same, only the waits are shorter.
+const FAST: &str = "[github]\ntimeout_seconds = 2\nbackoff_base_ms = 10\nbackoff_cap_ms = 50\nwrite_spacing_ms = 20\n";
+
+async fn run(server: &MockServer, args: &[&str], token: Option<&str>) -> Outcome {
+    let uri = server.uri();
+    let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+    let token = token.map(str::to_owned);
+    tokio::task::spawn_blocking(move || {
+        let dir = tempfile::tempdir().unwrap();
+        let report = dir.path().join("report.json");
+        let config = dir.path().join("c.toml");
+        std::fs::write(&config, FAST).unwrap();
+        let mut cmd = bin();
+        cmd.args([
+            "run",
+            "--repo",
+            "o/r",
+            "--run-id",
+            &RUN.to_string(),
+            "--report",
+        ])
+        .arg(&report)
+        .arg("--config")
+        .arg(&config)
+        .args(&args)
+        .env("GITHUB_API_URL", &uri);
+        if let Some(t) = &token {
+            cmd.env("GITHUB_TOKEN", t);
+        }
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let report = std::fs::read_to_string(&report)
+            .map(|t| serde_json::from_str(&t).unwrap())
+            .unwrap_or_else(|_| panic!("no report written; stderr: {stderr}"));
+        Outcome {
+            code: out.status.code(),
+            report,
+            stderr,
+        }
+    })
+    .await
+    .unwrap()
+}
+
+async fn requests(server: &MockServer) -> Vec<Request> {
+    server.received_requests().await.unwrap_or_default()
+}
+
+/// How many `verb` requests reached `p`.
+async fn count(server: &MockServer, verb: &str, p: &str) -> usize {
+    requests(server)
+        .await
+        .iter()
+        .filter(|r| r.method.as_str() == verb && r.url.path() == p)
+        .count()
+}
+
+async fn writes(server: &MockServer) -> Vec<String> {
+    requests(server)
+        .await
+        .iter()
+        .filter(|r| r.method.as_str() != "GET")
+        .map(|r| format!("{} {}", r.method, r.url.path()))
+        .collect()
+}
+
+fn rerun_path() -> String {
+    repo(&format!("/actions/runs/{RUN}/rerun-failed-jobs"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_transient_failure_is_rerun_exactly_once_and_commented_once() {
+    let server = github(
+        &fixture_text("network-docker-buildkit-layer-fetch-failed.log"),
+        1,
+    )
+    .await;
+    accept_writes(&server).await;
+    let first = run(&server, &["--exit-zero"], Some("t0k3n")).await;
+    assert_eq!(first.code, Some(0), "{}", first.stderr);
+    assert_eq!(first.report["verdict"], "retry");
+    assert_eq!(
+        first.report["jobs"].as_array().unwrap().len(),
+        1,
+        "only the failed job"
+    );
+    let actions = &first.report["jobs"][0]["actions"];
+    assert_eq!(actions[0]["action"], "retry");
+    assert_eq!(actions[0]["status"], "done", "{actions}");
+    assert_eq!(count(&server, "POST", &rerun_path()).await, 1);
+    let reruns: Vec<Value> = requests(&server)
+        .await
+        .iter()
+        .filter(|r| r.url.path() == rerun_path())
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect();
+    assert_eq!(reruns, [json!({"enable_debug_logging": false})]);
+    assert_eq!(
+        count(&server, "POST", &repo(&format!("/issues/{PR}/comments"))).await,
+        1
+    );
+    assert_eq!(count(&server, "POST", &repo("/issues")).await, 0);
+    let auth = requests(&server).await[0]
+        .headers
+        .get("authorization")
+        .map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(auth.as_deref(), Some("Bearer t0k3n"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn invoking_again_on_a_fresh_runner_duplicates_nothing() {
+    // GitHub now shows attempt 2 (our re-run) and our comment; a second invocation for attempt 1
+    // must find both there.
+    let log = fixture_text("network-docker-buildkit-layer-fetch-failed.log");
+    let server = github(&log, 2).await;
+    Mock::given(method("GET"))
+        .and(path(repo(&format!("/actions/runs/{RUN}/attempts/1/jobs"))))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "jobs": [{"id": JOB, "name": "build", "conclusion": "failure"}]
+        })))
+        .mount(&server)
+        .await;
+    accept_writes(&server).await;
+    let first = run(
+        &server,
+        &["--run-attempt", "1", "--format", "markdown", "--exit-zero"],
+        Some("t"),
+    )
+    .await;
+    assert_eq!(first.report["jobs"][0]["actions"][0]["status"], "done");
+    assert!(
+        first.report["jobs"][0]["actions"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("attempt 2 exists"),
+        "{}",
+        first.report["jobs"][0]["actions"]
+    );
+    assert_eq!(count(&server, "POST", &rerun_path()).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sticky_comment_is_found_on_a_later_page_and_edited_in_place() {
+    let server = github(&fixture_text("compilation-go-undeclared-name.log"), 1).await;
+    let comments = repo(&format!("/issues/{PR}/comments"));
+    Mock::given(method("GET"))
+        .and(path(&comments))
+        .and(query_param("page", "1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("link", format!("<{}{comments}?page=2>; rel=\"next\"", server.uri()))
+                .set_body_json(
+                    (1..=100)
+                        .map(|i| json!({"id": i, "body": format!("comment {i} mentions recovery-agent")}))
+                        .collect::<Vec<_>>(),
+                ),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(&comments))
+        .and(query_param("page", "2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"id": 777, "body": "<!-- recovery-agent:sticky-comment -->\nold plan"}
+        ])))
+        .mount(&server)
+        .await;
+    ok(
+        &server,
+        "PATCH",
+        &repo("/issues/comments/777"),
+        json!({"id": 777}),
+    )
+    .await;
+    let out = run(&server, &[], Some("t")).await;
+    assert_eq!(out.code, Some(11), "manual_fix; {}", out.stderr);
+    assert_eq!(
+        writes(&server).await,
+        [format!("PATCH {}", repo("/issues/comments/777"))]
+    );
+    let patch: Value = serde_json::from_slice(
+        &requests(&server)
+            .await
+            .iter()
+            .find(|r| r.method.as_str() == "PATCH")
+            .unwrap()
+            .body,
+    )
+    .unwrap();
+    let body = patch["body"].as_str().unwrap();
+    assert!(
+        body.starts_with("<!-- recovery-agent:sticky-comment -->\n"),
+        "{body}"
+    );
+    assert!(body.contains("compilation"), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unchanged_comment_is_not_rewritten() {
+    let server = github(&fixture_text("compilation-go-undeclared-name.log"), 1).await;
+    accept_writes(&server).await;
+    run(&server, &[], Some("t")).await;
+    let posted: Value = serde_json::from_slice(
+        &requests(&server)
+            .await
+            .iter()
+            .find(|r| r.method.as_str() == "POST")
+            .unwrap()
+            .body,
+    )
+    .unwrap();
+    // A second server whose PR already carries exactly that comment.
+    let again = github(&fixture_text("compilation-go-undeclared-name.log"), 1).await;
+    ok(
+        &again,
+        "GET",
+        &repo(&format!("/issues/{PR}/comments")),
+        json!([{"id": 9, "body": posted["body"]}]),
+    )
+    .await;
+    let out = run(&again, &[], Some("t")).await;
+    assert_eq!(out.code, Some(11));
+    assert_eq!(writes(&again).await, Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_auth_failure_opens_one_issue_and_a_recurrence_updates_it() {
+    let log = fixture_text("auth-aws-credentials-could-not-be-loaded.log");
+    let server = github(&log, 1).await;
+    accept_writes(&server).await;
+    let first = run(&server, &["--exit-zero"], Some("t")).await;
+    assert_eq!(first.report["verdict"], "escalate");
+    assert_eq!(count(&server, "POST", &repo("/issues")).await, 1);
+    assert_eq!(
+        count(&server, "POST", &rerun_path()).await,
+        0,
+        "auth is never re-run"
+    );
+    let created: Value = serde_json::from_slice(
+        &requests(&server)
+            .await
+            .iter()
+            .find(|r| r.method.as_str() == "POST" && r.url.path() == repo("/issues"))
+            .unwrap()
+            .body,
+    )
+    .unwrap();
+    assert_eq!(created["labels"], json!(["recovery-agent"]));
+    let fingerprint = first.report["jobs"][0]["diagnosis"]["fingerprint"]
+        .as_str()
+        .unwrap();
+    let body = created["body"].as_str().unwrap();
+    assert!(body.starts_with(&format!(
+        "<!-- recovery-agent:fingerprint={fingerprint} -->"
+    )));
+    assert!(body.contains("Seen **1** time."));
+    assert!(
+        created["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("recovery-agent: auth:")
+    );
+
+    // The same failure in another run: the issue (closed since) is found by listing the label,
+    // reopened, and counted; a pull request carrying the marker is not mistaken for it.
+    let second = github(&log, 1).await;
+    accept_writes_except_issues(&second).await;
+    ok(
+        &second,
+        "GET",
+        &repo("/issues"),
+        json!([
+            {"number": 3, "state": "open", "title": "a PR", "body": body, "pull_request": {"url": "x"}},
+            {"number": 42, "state": "closed", "title": created["title"], "body": body.replace("| [100]", "| [99]").replace("<!-- hit:100:1 -->", "<!-- hit:99:1 -->")}
+        ]),
+    )
+    .await;
+    ok(&second, "PATCH", &repo("/issues/42"), json!({"number": 42})).await;
+    run(&second, &["--exit-zero"], Some("t")).await;
+    assert_eq!(count(&second, "POST", &repo("/issues")).await, 0);
+    let patch: Value = serde_json::from_slice(
+        &requests(&second)
+            .await
+            .iter()
+            .find(|r| r.method.as_str() == "PATCH")
+            .unwrap()
+            .body,
+    )
+    .unwrap();
+    assert_eq!(patch["state"], "open");
+    assert!(
+        patch["body"]
+            .as_str()
+            .unwrap()
+            .contains("Seen **2** times.")
+    );
+}
+
+async fn accept_writes_except_issues(server: &MockServer) {
+    ok(
+        server,
+        "GET",
+        &repo(&format!("/issues/{PR}/comments")),
+        json!([]),
+    )
+    .await;
+    Mock::given(method("POST"))
+        .and(path(repo(&format!("/issues/{PR}/comments"))))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": 500})))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn attempt_three_is_never_rerun() {
+    let server = github(
+        &fixture_text("network-docker-buildkit-layer-fetch-failed.log"),
+        3,
+    )
+    .await;
+    accept_writes(&server).await;
+    let out = run(&server, &["--exit-zero"], Some("t")).await;
+    assert_eq!(out.report["verdict"], "escalate");
+    assert_eq!(count(&server, "POST", &rerun_path()).await, 0);
+    assert_eq!(count(&server, "POST", &repo("/issues")).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_attempt_reruns_with_debug_logging() {
+    let server = github(
+        &fixture_text("network-docker-buildkit-layer-fetch-failed.log"),
+        2,
+    )
+    .await;
+    accept_writes(&server).await;
+    run(&server, &["--exit-zero"], Some("t")).await;
+    let bodies: Vec<Value> = requests(&server)
+        .await
+        .iter()
+        .filter(|r| r.url.path() == rerun_path())
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect();
+    assert_eq!(bodies, [json!({"enable_debug_logging": true})]);
+}
+
+/// The corrupt-cache failure of the Gradle fixture, after the cache-restore lines of a real GitHub
+/// log (the Go fixture's `actions/cache` step): the diagnosis names the keys to delete.
+fn cache_log() -> String {
+    let go = fixture_text("compilation-go-undeclared-name.log");
+    let restores: Vec<&str> = go
+        .lines()
+        .filter(|l| l.contains("Cache restored from key: go-mod-"))
+        .collect();
+    format!(
+        "{}\n{}##[error]Process completed with exit code 1.\n",
+        restores.join("\n"),
+        fixture_text("cache-gradle-corrupt-transforms-workspace-metadata.log")
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cache_failure_deletes_the_cache_then_reruns() {
+    let server = github(&cache_log(), 1).await;
+    accept_writes(&server).await;
+    let key = "go-mod-eca089adcb5f49ecad114bdbf49dc26b0deef67cb69080fcaeaecab46118f40b";
+    Mock::given(method("GET"))
+        .and(path(repo("/actions/caches")))
+        .and(query_param("key", key))
+        .and(query_param("ref", "refs/pull/7/merge"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "total_count": 2,
+            "actions_caches": [
+                {"id": 31, "key": key, "ref": "refs/pull/7/merge"},
+                {"id": 32, "key": format!("{key}-longer"), "ref": "refs/pull/7/merge"}
+            ]
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path(repo("/actions/caches/31")))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let out = run(&server, &["--exit-zero"], Some("t")).await;
+    assert_eq!(
+        out.report["jobs"][0]["diagnosis"]["category"], "cache",
+        "{}",
+        out.stderr
+    );
+    let w = writes(&server).await;
+    assert_eq!(
+        w.iter()
+            .filter(|w| !w.contains("/comments"))
+            .cloned()
+            .collect::<Vec<_>>(),
+        [
+            format!("DELETE {}", repo("/actions/caches/31")),
+            format!("POST {}", rerun_path())
+        ],
+        "the exact key only, deleted before the re-run"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_the_api_down_the_report_is_still_written() {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(503).set_body_string("unavailable"))
+        .mount(&server)
+        .await;
+    let out = run(&server, &[], Some("t")).await;
+    assert_eq!(out.code, Some(7), "{}", out.stderr);
+    let degraded = out.report["degraded"].as_array().unwrap();
+    assert!(
+        degraded
+            .iter()
+            .any(|d| d.as_str().unwrap().contains("could not be read")),
+        "{degraded:?}"
+    );
+    assert!(writes(&server).await.is_empty());
+    // Reads are retried with back-off, then the breaker stops further calls.
+    let calls = requests(&server).await.len();
+    assert!((2..=8).contains(&calls), "{calls} calls");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_5xx_on_a_comment_that_did_apply_is_not_resent() {
+    let server = github(&fixture_text("compilation-go-undeclared-name.log"), 1).await;
+    let comments = repo(&format!("/issues/{PR}/comments"));
+    // First listing: nothing. After the failed POST, GitHub shows the comment it did write.
+    Mock::given(method("GET"))
+        .and(path(&comments))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(&comments))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"id": 501, "body": "<!-- recovery-agent:sticky-comment -->\nwritten"}
+        ])))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(&comments))
+        .respond_with(ResponseTemplate::new(502).set_body_string("Bad Gateway"))
+        .mount(&server)
+        .await;
+    let out = run(&server, &[], Some("t")).await;
+    assert_eq!(out.code, Some(11));
+    assert_eq!(count(&server, "POST", &comments).await, 1, "never resent");
+    assert_eq!(
+        out.report["degraded"],
+        json!([]),
+        "the comment is there: nothing lost"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_secondary_rate_limit_is_waited_out_and_the_rerun_sent_once() {
+    let server = github(
+        &fixture_text("network-docker-buildkit-layer-fetch-failed.log"),
+        1,
+    )
+    .await;
+    accept_writes_except_issues(&server).await;
+    Mock::given(method("POST"))
+        .and(path(rerun_path()))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .insert_header("retry-after", "1")
+                .set_body_json(json!({"message": "You have exceeded a secondary rate limit."})),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(rerun_path()))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({})))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let started = std::time::Instant::now();
+    let out = run(&server, &["--exit-zero"], Some("t")).await;
+    assert!(
+        started.elapsed().as_secs_f64() >= 1.0,
+        "retry-after was honoured"
+    );
+    assert_eq!(out.report["jobs"][0]["actions"][0]["status"], "done");
+    assert_eq!(
+        count(&server, "POST", &rerun_path()).await,
+        2,
+        "refused once, applied once"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_429_and_a_slow_response_on_reads_are_retried() {
+    let server = github(&fixture_text("compilation-go-undeclared-name.log"), 1).await;
+    accept_writes(&server).await;
+    let jobs = repo(&format!("/actions/runs/{RUN}/attempts/1/jobs"));
+    Mock::given(method("GET"))
+        .and(path(&jobs))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(repo(&format!("/actions/runs/{RUN}"))))
+        .respond_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(4)))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let out = run(&server, &["--exit-zero"], Some("t")).await;
+    assert_eq!(out.report["verdict"], "manual_fix", "{}", out.stderr);
+    assert_eq!(count(&server, "GET", &jobs).await, 2);
+    assert_eq!(
+        count(&server, "GET", &repo(&format!("/actions/runs/{RUN}"))).await,
+        2
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_job_log_is_reported_not_fatal() {
+    let server = github("", 1).await;
+    // No log anywhere: the per-job endpoint and the run's zip both 404.
+    Mock::given(method("GET"))
+        .and(path(repo(&format!("/actions/jobs/{JOB}/logs"))))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    accept_writes(&server).await;
+    let out = run(&server, &["--exit-zero"], Some("t")).await;
+    let degraded = out.report["degraded"].as_array().unwrap();
+    assert!(
+        degraded
+            .iter()
+            .any(|d| d.as_str().unwrap().contains("job `build`: log unavailable")),
+        "{degraded:?}"
+    );
+    let zip = repo(&format!("/actions/runs/{RUN}/attempts/1/logs"));
+    assert_eq!(count(&server, "GET", &zip).await, 1, "the zip was tried");
+    assert!(
+        writes(&server).await.is_empty(),
+        "nothing diagnosed, nothing to do"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dry_run_reads_but_never_writes_and_says_what_it_would_do() {
+    let server = github(
+        &fixture_text("auth-aws-credentials-could-not-be-loaded.log"),
+        1,
+    )
+    .await;
+    accept_writes(&server).await;
+    let out = run(&server, &["--dry-run", "--exit-zero"], Some("t")).await;
+    assert!(writes(&server).await.is_empty());
+    assert!(
+        out.stderr
+            .contains("dry run: would open an issue for fingerprint"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("dry run: would write the recovery-agent comment on #7"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.report["jobs"][0]["actions"][0]["status"], "planned");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_token_nothing_is_written_and_the_report_says_so() {
+    let server = github(
+        &fixture_text("network-docker-buildkit-layer-fetch-failed.log"),
+        1,
+    )
+    .await;
+    accept_writes(&server).await;
+    let out = run(&server, &["--exit-zero"], None).await;
+    assert!(writes(&server).await.is_empty());
+    assert_eq!(out.report["verdict"], "retry");
+    let degraded = out.report["degraded"].as_array().unwrap();
+    assert!(
+        degraded
+            .iter()
+            .any(|d| d.as_str().unwrap().contains("read-only")),
+        "{degraded:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fork_pr_is_found_by_its_head_commit() {
+    let server = github(&fixture_text("compilation-go-undeclared-name.log"), 1).await;
+    // A fork's run lists no pull request.
+    Mock::given(method("GET"))
+        .and(path(repo(&format!("/actions/runs/{RUN}"))))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": RUN, "run_attempt": 1, "head_sha": "abc123", "event": "pull_request",
+            "status": "completed", "pull_requests": []
+        })))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    ok(
+        &server,
+        "GET",
+        &repo("/commits/abc123/pulls"),
+        json!([{"number": 5, "state": "closed"}, {"number": 8, "state": "open"}]),
+    )
+    .await;
+    ok(&server, "GET", &repo("/issues/8/comments"), json!([])).await;
+    Mock::given(method("POST"))
+        .and(path(repo("/issues/8/comments")))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": 1})))
+        .mount(&server)
+        .await;
+    run(&server, &["--exit-zero"], Some("t")).await;
+    assert_eq!(
+        writes(&server).await,
+        [format!("POST {}", repo("/issues/8/comments"))]
+    );
+}
