@@ -21,7 +21,6 @@ pub(crate) struct Target {
 #[derive(Debug, Clone)]
 pub(crate) struct FailedJob<'a> {
     pub(crate) index: usize,
-    pub(crate) name: &'a str,
     pub(crate) outcome: Outcome,
     pub(crate) plan: &'a Plan,
     pub(crate) fingerprint: &'a str,

@@ -10,7 +10,7 @@ use crate::exit;
 use crate::github::{Client, GithubError, Repo, models::Run};
 use crate::ingest::{self, JobLog, LogInput};
 use crate::plan::Context;
-use crate::report::{self, Format, JobResult, Report, Style};
+use crate::report::{self, Format, Report, Style};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct RunArgs {
@@ -240,7 +240,6 @@ pub(crate) fn run(args: &RunArgs, style: Style) -> Result<u8, Error> {
         .enumerate()
         .map(|(index, r)| FailedJob {
             index,
-            name: &r.job.name,
             outcome: r.job.outcome,
             plan: &r.plan,
             fingerprint: &r.diagnosis.fingerprint,
@@ -309,7 +308,7 @@ pub(crate) fn run(args: &RunArgs, style: Style) -> Result<u8, Error> {
             }
         }
     }
-    let mut report_now = |degraded: Vec<String>| -> Report {
+    let report_now = |degraded: Vec<String>| -> Report {
         report::report(&results, &library, &config.digest(), degraded)
     };
     let preview = report_now(Vec::new());

@@ -48,7 +48,6 @@ impl Default for Settings {
 /// A response whose status GitHub meant as success.
 #[derive(Debug)]
 pub(crate) struct Response {
-    pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Vec<u8>,
 }
@@ -62,8 +61,6 @@ pub(crate) struct Transport {
     rng: Rng,
     last_write: Option<Instant>,
     failures: u32,
-    /// Every request sent, as `METHOD /path` (for `--dry-run` tests and the report).
-    pub(crate) sent: Vec<String>,
 }
 
 fn now_unix() -> u64 {
@@ -120,7 +117,6 @@ impl Transport {
             rng: Rng::new(seed),
             last_write: None,
             failures: 0,
-            sent: Vec::new(),
         })
     }
 
@@ -195,7 +191,7 @@ impl Transport {
     /// Sends one request, with GitHub's pacing and our retry policy.
     pub(crate) fn send(
         &mut self,
-        method: Method,
+        method: &Method,
         route: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<Response, GithubError> {
@@ -203,14 +199,13 @@ impl Transport {
         if self.breaker_open() {
             return Err(GithubError::BreakerOpen { request: what });
         }
-        let write = is_write(&method);
+        let write = is_write(method);
         let mut retry = 0;
         loop {
             if write {
                 self.pace_write();
             }
-            self.sent.push(format!("{method} {route}"));
-            let (status, headers, bytes) = match self.once(&method, route, body) {
+            let (status, headers, bytes) = match self.once(method, route, body) {
                 Ok(r) => r,
                 Err(e) if write => {
                     self.failed();
@@ -237,7 +232,6 @@ impl Transport {
                 Disposition::Success => {
                     self.failures = 0;
                     return Ok(Response {
-                        status,
                         headers,
                         body: bytes,
                     });

@@ -129,11 +129,6 @@ impl Client {
         })
     }
 
-    /// Every request sent so far, as `METHOD /path?query`.
-    pub(crate) fn sent(&self) -> &[String] {
-        &self.transport.sent
-    }
-
     fn route(&self, tail: &str) -> String {
         format!("/repos/{}/{}{tail}", self.repo.owner, self.repo.name)
     }
@@ -146,7 +141,7 @@ impl Client {
     }
 
     fn get<T: DeserializeOwned>(&mut self, route: &str) -> Result<T, GithubError> {
-        let response = self.transport.send(Method::GET, route, None)?;
+        let response = self.transport.send(&Method::GET, route, None)?;
         Self::json(route, &response.body)
     }
 
@@ -160,7 +155,7 @@ impl Client {
         let mut all = Vec::new();
         for page in 1..=MAX_PAGES {
             let url = format!("{route}{sep}per_page=100&page={page}");
-            let response = self.transport.send(Method::GET, &url, None)?;
+            let response = self.transport.send(&Method::GET, &url, None)?;
             all.extend(items(Self::json(&url, &response.body)?));
             if !has_next(&response.headers) {
                 break;
@@ -171,7 +166,7 @@ impl Client {
 
     fn write(
         &mut self,
-        method: Method,
+        method: &Method,
         route: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<Vec<u8>, GithubError> {
@@ -191,7 +186,7 @@ impl Client {
     /// A job's log as plain text (GitHub redirects to storage; the redirect is followed).
     pub(crate) fn job_log(&mut self, job_id: u64) -> Result<Vec<u8>, GithubError> {
         let route = self.route(&format!("/actions/jobs/{job_id}/logs"));
-        Ok(self.transport.send(Method::GET, &route, None)?.body)
+        Ok(self.transport.send(&Method::GET, &route, None)?.body)
     }
 
     /// The logs zip of one attempt of a run (only once the whole run has completed).
@@ -201,7 +196,7 @@ impl Client {
         attempt: u32,
     ) -> Result<Vec<u8>, GithubError> {
         let route = self.route(&format!("/actions/runs/{run_id}/attempts/{attempt}/logs"));
-        Ok(self.transport.send(Method::GET, &route, None)?.body)
+        Ok(self.transport.send(&Method::GET, &route, None)?.body)
     }
 
     /// The workflow runs of a commit.
@@ -223,7 +218,7 @@ impl Client {
     ) -> Result<(), GithubError> {
         let route = self.route(&format!("/actions/runs/{run_id}/rerun-failed-jobs"));
         self.write(
-            Method::POST,
+            &Method::POST,
             &route,
             Some(&json!({ "enable_debug_logging": debug })),
         )
@@ -245,7 +240,7 @@ impl Client {
 
     pub(crate) fn delete_cache(&mut self, id: u64) -> Result<(), GithubError> {
         let route = self.route(&format!("/actions/caches/{id}"));
-        self.write(Method::DELETE, &route, None).map(drop)
+        self.write(&Method::DELETE, &route, None).map(drop)
     }
 
     /// Every comment of an issue or pull request.
@@ -260,13 +255,13 @@ impl Client {
         body: &str,
     ) -> Result<Comment, GithubError> {
         let route = self.route(&format!("/issues/{number}/comments"));
-        let bytes = self.write(Method::POST, &route, Some(&json!({ "body": body })))?;
+        let bytes = self.write(&Method::POST, &route, Some(&json!({ "body": body })))?;
         Self::json(&route, &bytes)
     }
 
     pub(crate) fn update_comment(&mut self, id: u64, body: &str) -> Result<(), GithubError> {
         let route = self.route(&format!("/issues/comments/{id}"));
-        self.write(Method::PATCH, &route, Some(&json!({ "body": body })))
+        self.write(&Method::PATCH, &route, Some(&json!({ "body": body })))
             .map(drop)
     }
 
@@ -288,7 +283,7 @@ impl Client {
     ) -> Result<Issue, GithubError> {
         let route = self.route("/issues");
         let bytes = self.write(
-            Method::POST,
+            &Method::POST,
             &route,
             Some(&json!({ "title": title, "body": body, "labels": labels })),
         )?;
@@ -303,11 +298,12 @@ impl Client {
         reopen: bool,
     ) -> Result<(), GithubError> {
         let route = self.route(&format!("/issues/{number}"));
-        let mut patch = json!({ "body": body });
-        if reopen {
-            patch["state"] = json!("open");
-        }
-        self.write(Method::PATCH, &route, Some(&patch)).map(drop)
+        let patch = if reopen {
+            json!({ "body": body, "state": "open" })
+        } else {
+            json!({ "body": body })
+        };
+        self.write(&Method::PATCH, &route, Some(&patch)).map(drop)
     }
 }
 

@@ -748,3 +748,40 @@ async fn a_fork_pr_is_found_by_its_head_commit() {
         [format!("POST {}", repo("/issues/8/comments"))]
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn what_is_published_is_redacted_and_neutralised() {
+    let server = github(crate::hostile::LOG, 1).await;
+    accept_writes(&server).await;
+    let out = run(&server, &["--exit-zero"], Some("t")).await;
+    assert_eq!(out.report["verdict"], "escalate", "{}", out.stderr);
+    let bodies: Vec<String> = requests(&server)
+        .await
+        .iter()
+        .filter(|r| r.method.as_str() != "GET")
+        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        .collect();
+    assert_eq!(bodies.len(), 2, "one issue, one comment: {bodies:?}");
+    for body in &bodies {
+        let v: Value = serde_json::from_str(body).unwrap();
+        let text = format!(
+            "{} {}",
+            v["title"].as_str().unwrap_or(""),
+            v["body"].as_str().unwrap()
+        );
+        assert!(
+            !text.contains("ghp_abcdefghijklmnopqrstuvwxyz"),
+            "token leaked: {text}"
+        );
+        assert!(text.contains("[REDACTED:"), "{text}");
+        let rendered = crate::hostile::outside_code(&text);
+        assert!(!rendered.contains("@octocat"), "mention: {rendered}");
+        assert!(!rendered.contains("<img"), "raw HTML: {rendered}");
+        for line in text.lines() {
+            assert!(
+                !line.trim_start().starts_with("::"),
+                "workflow command: {line}"
+            );
+        }
+    }
+}

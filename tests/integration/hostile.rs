@@ -4,7 +4,7 @@ use crate::common::bin;
 
 /// A failing step whose error line carries a token, a mention, HTML, a fence break and workflow
 /// commands.
-const LOG: &str = "2024-01-01T00:00:00.0000000Z ##[group]Run ./release.sh\n\
+pub(crate) const LOG: &str = "2024-01-01T00:00:00.0000000Z ##[group]Run ./release.sh\n\
 2024-01-01T00:00:01.0000000Z ::add-mask::not-really\n\
 2024-01-01T00:00:02.0000000Z Error: push to https://x-access-token:ghp_abcdefghijklmnopqrstuvwxyz0123456789AB@github.com/o/r failed: ping @octocat <img src=x onerror=alert(1)> ```\n\
 2024-01-01T00:00:03.0000000Z ::set-output name=verdict::passed\n\
@@ -64,7 +64,7 @@ fn no_output_line_is_a_workflow_command() {
 }
 
 /// Markdown with fenced blocks and code spans removed: what GitHub renders as Markdown.
-fn outside_code(md: &str) -> String {
+pub(crate) fn outside_code(md: &str) -> String {
     let mut out = String::new();
     let mut fence: Option<String> = None;
     for line in md.lines() {

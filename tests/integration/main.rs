@@ -8,6 +8,8 @@
     reason = "test code: a broken expectation should fail the test loudly"
 )]
 
+// The composite action's scripts.
+mod action;
 // Shared helpers: a clean command, fixture paths, the report schema.
 mod common;
 // Command-line behaviour: inputs, exit codes, errors, determinism.
