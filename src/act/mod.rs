@@ -177,41 +177,18 @@ impl<'c> Actor<'c> {
                     .map(|r| format!(" on {r}"))
                     .unwrap_or_default()
             );
-            let caches = match self.client.caches(cache_key, scope.as_deref()) {
-                // The list matches by prefix; only the exact key is the one the log restored.
-                Ok(list) => list
-                    .into_iter()
-                    .filter(|c| &c.key == cache_key)
-                    .collect::<Vec<_>>(),
-                Err(e) => {
-                    out.push(self.failed(action, &what, &e));
-                    continue;
-                }
-            };
-            if caches.is_empty() {
-                out.push(record(
-                    action,
-                    "skipped",
-                    format!("cache `{cache_key}` is already gone"),
-                ));
-                continue;
-            }
             if let Some(r) = self.gate(action, &what) {
                 out.push(r);
                 continue;
             }
-            let mut failure = None;
-            for cache in &caches {
-                match self.client.delete_cache(cache.id) {
-                    Ok(()) => {}
-                    Err(e) if e.is_not_found() => {}
-                    Err(e) => failure = Some(e),
-                }
-            }
-            out.push(match failure {
-                None => record(action, "done", format!("deleted: {what}")),
-                Some(e) => self.failed(action, &what, &e),
-            });
+            // Deleting by key is idempotent: a second call finds nothing (404) and that is fine.
+            out.push(
+                match self.client.delete_caches(cache_key, scope.as_deref()) {
+                    Ok(true) => record(action, "done", format!("deleted: {what}")),
+                    Ok(false) => record(action, "skipped", format!("no cache to delete: {what}")),
+                    Err(e) => self.failed(action, &what, &e),
+                },
+            );
         }
         if out
             .iter()

@@ -68,10 +68,14 @@ pub(crate) struct RunArgs {
 fn fetch_logs(
     client: &mut Client,
     run_id: u64,
-    attempt: u32,
+    (attempt, latest): (u32, bool),
     degraded: &mut Vec<String>,
 ) -> Result<Vec<LogInput>, GithubError> {
-    let jobs = client.jobs(run_id, attempt)?;
+    let jobs = match client.jobs(run_id, attempt) {
+        // A server without the per-attempt listing: the latest attempt's jobs are the same list.
+        Err(e) if e.is_not_found() && latest => client.latest_jobs(run_id)?,
+        other => other?,
+    };
     let failed: Vec<_> = jobs.into_iter().filter(|j| j.failed()).collect();
     let mut inputs = Vec::new();
     let mut missing = Vec::new();
@@ -110,13 +114,26 @@ fn fetch_logs(
 }
 
 /// Re-runs already spent on the commit (every run's attempts after its first). When GitHub cannot
-/// say, the budget counts as spent: not knowing must not allow a re-run.
-fn reruns_for_commit(client: &mut Client, sha: &str, degraded: &mut Vec<String>) -> u32 {
-    match client.runs_for_commit(sha) {
-        Ok(runs) => runs.iter().map(|r| r.run_attempt.saturating_sub(1)).sum(),
+/// say, the budget counts as spent: not knowing must not allow a re-run. A server without the runs
+/// listing (404) still shows this run's own re-runs.
+fn reruns_for_commit(client: &mut Client, run: &Run, degraded: &mut Vec<String>) -> u32 {
+    match client.runs_for_commit(&run.head_sha) {
+        Ok(runs) => runs
+            .iter()
+            .map(|r| r.run_attempt.saturating_sub(1))
+            .sum::<u32>()
+            .max(run.run_attempt.saturating_sub(1)),
+        Err(e) if e.is_not_found() => {
+            degraded.push(format!(
+                "the runs of commit {} could not be listed ({e}): counted this run's re-runs only",
+                run.head_sha
+            ));
+            run.run_attempt.saturating_sub(1)
+        }
         Err(e) => {
             degraded.push(format!(
-                "re-runs of commit {sha} unknown ({e}): no automatic re-run"
+                "re-runs of commit {} unknown ({e}): no automatic re-run",
+                run.head_sha
             ));
             u32::MAX
         }
@@ -129,11 +146,20 @@ fn find_pr(client: &mut Client, run: &Run, degraded: &mut Vec<String>) -> Option
     if let Some(pr) = run.pull_requests.first() {
         return Some(pr.number);
     }
-    if run.event != "pull_request" && run.event != "pull_request_target" {
+    if run.head_sha.is_empty() {
         return None;
     }
-    match client.pulls_for_commit(&run.head_sha) {
-        Ok(pulls) => pulls.iter().find(|p| p.state == "open").map(|p| p.number),
+    let found = client
+        .pulls_for_commit(&run.head_sha)
+        .map(|pulls| {
+            pulls
+                .into_iter()
+                .filter(|p| p.state == "open")
+                .collect::<Vec<_>>()
+        })
+        .or_else(|_| client.open_pulls_with_head(&run.head_sha));
+    match found {
+        Ok(pulls) => pulls.first().map(|p| p.number),
         Err(e) => {
             degraded.push(format!("the run's pull request could not be found: {e}"));
             None
@@ -197,17 +223,21 @@ pub(crate) fn run(args: &RunArgs, style: Style) -> Result<u8, Error> {
         .unwrap_or(1)
         .max(1);
     let inputs = match &run {
-        Some(_) => {
-            fetch_logs(&mut client, args.run_id, attempt, &mut degraded).unwrap_or_else(|e| {
-                degraded.push(format!("the run's jobs could not be listed: {e}"));
-                Vec::new()
-            })
-        }
+        Some(r) => fetch_logs(
+            &mut client,
+            args.run_id,
+            (attempt, attempt == r.run_attempt),
+            &mut degraded,
+        )
+        .unwrap_or_else(|e| {
+            degraded.push(format!("the run's jobs could not be listed: {e}"));
+            Vec::new()
+        }),
         None => Vec::new(),
     };
     let diagnosed = diagnose_all(&engine, inputs, &mut degraded);
     let reruns = run.as_ref().map_or(u32::MAX, |r| {
-        reruns_for_commit(&mut client, &r.head_sha, &mut degraded)
+        reruns_for_commit(&mut client, r, &mut degraded)
     });
     let base = Context {
         attempt,

@@ -14,7 +14,7 @@ use serde_json::json;
 
 pub(crate) use self::http::Settings;
 use self::http::Transport;
-use models::{Cache, CachesPage, Comment, Issue, Job, JobsPage, Pull, Run, RunsPage};
+use models::{Comment, Issue, Job, JobsPage, Pull, Run, RunsPage};
 
 /// Pages are followed up to this many (100 items each).
 const MAX_PAGES: u32 = 100;
@@ -225,22 +225,35 @@ impl Client {
         .map(drop)
     }
 
-    /// Caches whose key starts with `key`, on `git_ref` when given.
-    pub(crate) fn caches(
+    /// Deletes the caches with exactly `key` (on `git_ref` when given); `false` when there was none.
+    pub(crate) fn delete_caches(
         &mut self,
         key: &str,
         git_ref: Option<&str>,
-    ) -> Result<Vec<Cache>, GithubError> {
+    ) -> Result<bool, GithubError> {
         let mut route = self.route(&format!("/actions/caches?key={}", encode(key)));
         if let Some(r) = git_ref {
             route.push_str(&format!("&ref={}", encode(r)));
         }
-        self.pages(&route, |p: CachesPage| p.actions_caches)
+        match self.write(&Method::DELETE, &route, None) {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_not_found() => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
-    pub(crate) fn delete_cache(&mut self, id: u64) -> Result<(), GithubError> {
-        let route = self.route(&format!("/actions/caches/{id}"));
-        self.write(&Method::DELETE, &route, None).map(drop)
+    /// The jobs of a run's latest attempt.
+    pub(crate) fn latest_jobs(&mut self, run_id: u64) -> Result<Vec<Job>, GithubError> {
+        let route = self.route(&format!("/actions/runs/{run_id}/jobs?filter=latest"));
+        self.pages(&route, |p: JobsPage| p.jobs)
+    }
+
+    /// Open pull requests whose head is `sha`, from the list of open pull requests (for servers
+    /// without the commit's pulls endpoint).
+    pub(crate) fn open_pulls_with_head(&mut self, sha: &str) -> Result<Vec<Pull>, GithubError> {
+        let route = self.route("/pulls?state=open");
+        let all = self.pages(&route, |p: Vec<Pull>| p)?;
+        Ok(all.into_iter().filter(|p| p.head.sha == sha).collect())
     }
 
     /// Every comment of an issue or pull request.

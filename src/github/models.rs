@@ -60,9 +60,16 @@ pub(crate) struct JobsPage {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
+pub(crate) struct Head {
+    pub(crate) sha: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub(crate) struct Pull {
     pub(crate) number: u64,
     pub(crate) state: String,
+    pub(crate) head: Head,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -81,19 +88,4 @@ pub(crate) struct Issue {
     pub(crate) body: Option<String>,
     /// Present when the "issue" is a pull request (the issues list includes them).
     pub(crate) pull_request: Option<serde_json::Value>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub(crate) struct Cache {
-    pub(crate) id: u64,
-    pub(crate) key: String,
-    #[serde(rename = "ref")]
-    pub(crate) git_ref: String,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub(crate) struct CachesPage {
-    pub(crate) actions_caches: Vec<Cache>,
 }

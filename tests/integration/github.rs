@@ -482,22 +482,14 @@ async fn a_cache_failure_deletes_the_cache_then_reruns() {
     let server = github(&cache_log(), 1).await;
     accept_writes(&server).await;
     let key = "go-mod-eca089adcb5f49ecad114bdbf49dc26b0deef67cb69080fcaeaecab46118f40b";
-    Mock::given(method("GET"))
+    Mock::given(method("DELETE"))
         .and(path(repo("/actions/caches")))
         .and(query_param("key", key))
         .and(query_param("ref", "refs/pull/7/merge"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "total_count": 2,
-            "actions_caches": [
-                {"id": 31, "key": key, "ref": "refs/pull/7/merge"},
-                {"id": 32, "key": format!("{key}-longer"), "ref": "refs/pull/7/merge"}
-            ]
+            "total_count": 1,
+            "actions_caches": [{"id": 31, "key": key, "ref": "refs/pull/7/merge"}]
         })))
-        .mount(&server)
-        .await;
-    Mock::given(method("DELETE"))
-        .and(path(repo("/actions/caches/31")))
-        .respond_with(ResponseTemplate::new(204))
         .mount(&server)
         .await;
     let out = run(&server, &["--exit-zero"], Some("t")).await;
@@ -513,10 +505,10 @@ async fn a_cache_failure_deletes_the_cache_then_reruns() {
             .cloned()
             .collect::<Vec<_>>(),
         [
-            format!("DELETE {}", repo("/actions/caches/31")),
+            format!("DELETE {}", repo("/actions/caches")),
             format!("POST {}", rerun_path())
         ],
-        "the exact key only, deleted before the re-run"
+        "deleted by key and ref, before the re-run"
     );
 }
 
@@ -784,4 +776,42 @@ async fn what_is_published_is_redacted_and_neutralised() {
             );
         }
     }
+}
+
+/// A GitHub-like server with only the core endpoints: no per-attempt job listing, no runs-by-commit
+/// listing. The loop still works, counting this run's own re-runs against the commit budget.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_with_only_the_core_endpoints_still_gets_one_rerun() {
+    let server = MockServer::start().await;
+    ok(
+        &server,
+        "GET",
+        &repo(&format!("/actions/runs/{RUN}")),
+        json!({"id": RUN, "run_attempt": 1, "head_sha": "abc123", "status": "completed",
+               "html_url": "https://example.test/run", "pull_requests": [{"number": PR}]}),
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path(repo(&format!("/actions/runs/{RUN}/jobs"))))
+        .and(query_param("filter", "latest"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "jobs": [{"id": JOB, "name": "build", "conclusion": "failure"}]
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(repo(&format!("/actions/jobs/{JOB}/logs"))))
+        .respond_with(ResponseTemplate::new(200).set_body_string(fixture_text(
+            "network-docker-buildkit-layer-fetch-failed.log",
+        )))
+        .mount(&server)
+        .await;
+    accept_writes(&server).await;
+    let out = run(&server, &["--exit-zero"], Some("t")).await;
+    assert_eq!(out.report["verdict"], "retry", "{}", out.stderr);
+    assert_eq!(count(&server, "POST", &rerun_path()).await, 1);
+    assert_eq!(
+        count(&server, "POST", &repo(&format!("/issues/{PR}/comments"))).await,
+        1
+    );
 }
