@@ -71,6 +71,11 @@ async fn github(log: &str, attempt: u32) -> MockServer {
     server
 }
 
+/// [`github`] serving the fixture log `name`.
+async fn fixture_github(name: &str, attempt: u32) -> MockServer {
+    github(&fixture_text(name), attempt).await
+}
+
 async fn ok(server: &MockServer, verb: &str, p: &str, body: Value) {
     Mock::given(method(verb))
         .and(path(p))
@@ -174,6 +179,16 @@ async fn count(server: &MockServer, verb: &str, p: &str) -> usize {
         .count()
 }
 
+/// The JSON body of the first `verb` request (to `p`, when given).
+async fn first_body(server: &MockServer, verb: &str, p: Option<&str>) -> Value {
+    let all = requests(server).await;
+    let request = all
+        .iter()
+        .find(|r| r.method.as_str() == verb && p.is_none_or(|p| r.url.path() == p))
+        .unwrap_or_else(|| panic!("no {verb} request"));
+    serde_json::from_slice(&request.body).unwrap()
+}
+
 async fn writes(server: &MockServer) -> Vec<String> {
     requests(server)
         .await
@@ -189,11 +204,7 @@ fn rerun_path() -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_transient_failure_is_rerun_exactly_once_and_commented_once() {
-    let server = github(
-        &fixture_text("network-docker-buildkit-layer-fetch-failed.log"),
-        1,
-    )
-    .await;
+    let server = fixture_github("network-docker-buildkit-layer-fetch-failed.log", 1).await;
     accept_writes(&server).await;
     let first = run(&server, &["--exit-zero"], Some("t0k3n")).await;
     assert_eq!(first.code, Some(0), "{}", first.stderr);
@@ -260,7 +271,7 @@ async fn invoking_again_on_a_fresh_runner_duplicates_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_sticky_comment_is_found_on_a_later_page_and_edited_in_place() {
-    let server = github(&fixture_text("compilation-go-undeclared-name.log"), 1).await;
+    let server = fixture_github("compilation-go-undeclared-name.log", 1).await;
     let comments = repo(&format!("/issues/{PR}/comments"));
     Mock::given(method("GET"))
         .and(path(&comments))
@@ -297,15 +308,7 @@ async fn the_sticky_comment_is_found_on_a_later_page_and_edited_in_place() {
         writes(&server).await,
         [format!("PATCH {}", repo("/issues/comments/777"))]
     );
-    let patch: Value = serde_json::from_slice(
-        &requests(&server)
-            .await
-            .iter()
-            .find(|r| r.method.as_str() == "PATCH")
-            .unwrap()
-            .body,
-    )
-    .unwrap();
+    let patch: Value = first_body(&server, "PATCH", None).await;
     let body = patch["body"].as_str().unwrap();
     assert!(
         body.starts_with("<!-- recovery-agent:sticky-comment -->\n"),
@@ -316,20 +319,12 @@ async fn the_sticky_comment_is_found_on_a_later_page_and_edited_in_place() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unchanged_comment_is_not_rewritten() {
-    let server = github(&fixture_text("compilation-go-undeclared-name.log"), 1).await;
+    let server = fixture_github("compilation-go-undeclared-name.log", 1).await;
     accept_writes(&server).await;
     run(&server, &[], Some("t")).await;
-    let posted: Value = serde_json::from_slice(
-        &requests(&server)
-            .await
-            .iter()
-            .find(|r| r.method.as_str() == "POST")
-            .unwrap()
-            .body,
-    )
-    .unwrap();
+    let posted: Value = first_body(&server, "POST", None).await;
     // A second server whose PR already carries exactly that comment.
-    let again = github(&fixture_text("compilation-go-undeclared-name.log"), 1).await;
+    let again = fixture_github("compilation-go-undeclared-name.log", 1).await;
     ok(
         &again,
         "GET",
@@ -355,15 +350,7 @@ async fn an_auth_failure_opens_one_issue_and_a_recurrence_updates_it() {
         0,
         "auth is never re-run"
     );
-    let created: Value = serde_json::from_slice(
-        &requests(&server)
-            .await
-            .iter()
-            .find(|r| r.method.as_str() == "POST" && r.url.path() == repo("/issues"))
-            .unwrap()
-            .body,
-    )
-    .unwrap();
+    let created: Value = first_body(&server, "POST", Some(&repo("/issues"))).await;
     assert_eq!(created["labels"], json!(["recovery-agent"]));
     let fingerprint = first.report["jobs"][0]["diagnosis"]["fingerprint"]
         .as_str()
@@ -397,15 +384,7 @@ async fn an_auth_failure_opens_one_issue_and_a_recurrence_updates_it() {
     ok(&second, "PATCH", &repo("/issues/42"), json!({"number": 42})).await;
     run(&second, &["--exit-zero"], Some("t")).await;
     assert_eq!(count(&second, "POST", &repo("/issues")).await, 0);
-    let patch: Value = serde_json::from_slice(
-        &requests(&second)
-            .await
-            .iter()
-            .find(|r| r.method.as_str() == "PATCH")
-            .unwrap()
-            .body,
-    )
-    .unwrap();
+    let patch: Value = first_body(&second, "PATCH", None).await;
     assert_eq!(patch["state"], "open");
     assert!(
         patch["body"]
@@ -432,11 +411,7 @@ async fn accept_writes_except_issues(server: &MockServer) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn attempt_three_is_never_rerun() {
-    let server = github(
-        &fixture_text("network-docker-buildkit-layer-fetch-failed.log"),
-        3,
-    )
-    .await;
+    let server = fixture_github("network-docker-buildkit-layer-fetch-failed.log", 3).await;
     accept_writes(&server).await;
     let out = run(&server, &["--exit-zero"], Some("t")).await;
     assert_eq!(out.report["verdict"], "escalate");
@@ -446,11 +421,7 @@ async fn attempt_three_is_never_rerun() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_attempt_reruns_with_debug_logging() {
-    let server = github(
-        &fixture_text("network-docker-buildkit-layer-fetch-failed.log"),
-        2,
-    )
-    .await;
+    let server = fixture_github("network-docker-buildkit-layer-fetch-failed.log", 2).await;
     accept_writes(&server).await;
     run(&server, &["--exit-zero"], Some("t")).await;
     let bodies: Vec<Value> = requests(&server)
@@ -536,7 +507,7 @@ async fn with_the_api_down_the_report_is_still_written() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_5xx_on_a_comment_that_did_apply_is_not_resent() {
-    let server = github(&fixture_text("compilation-go-undeclared-name.log"), 1).await;
+    let server = fixture_github("compilation-go-undeclared-name.log", 1).await;
     let comments = repo(&format!("/issues/{PR}/comments"));
     // First listing: nothing. After the failed POST, GitHub shows the comment it did write.
     Mock::given(method("GET"))
@@ -571,11 +542,7 @@ async fn a_5xx_on_a_comment_that_did_apply_is_not_resent() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_secondary_rate_limit_is_waited_out_and_the_rerun_sent_once() {
-    let server = github(
-        &fixture_text("network-docker-buildkit-layer-fetch-failed.log"),
-        1,
-    )
-    .await;
+    let server = fixture_github("network-docker-buildkit-layer-fetch-failed.log", 1).await;
     accept_writes_except_issues(&server).await;
     Mock::given(method("POST"))
         .and(path(rerun_path()))
@@ -610,7 +577,7 @@ async fn a_secondary_rate_limit_is_waited_out_and_the_rerun_sent_once() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_429_and_a_slow_response_on_reads_are_retried() {
-    let server = github(&fixture_text("compilation-go-undeclared-name.log"), 1).await;
+    let server = fixture_github("compilation-go-undeclared-name.log", 1).await;
     accept_writes(&server).await;
     let jobs = repo(&format!("/actions/runs/{RUN}/attempts/1/jobs"));
     Mock::given(method("GET"))
@@ -665,11 +632,7 @@ async fn a_missing_job_log_is_reported_not_fatal() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dry_run_reads_but_never_writes_and_says_what_it_would_do() {
-    let server = github(
-        &fixture_text("auth-aws-credentials-could-not-be-loaded.log"),
-        1,
-    )
-    .await;
+    let server = fixture_github("auth-aws-credentials-could-not-be-loaded.log", 1).await;
     accept_writes(&server).await;
     let out = run(&server, &["--dry-run", "--exit-zero"], Some("t")).await;
     assert!(writes(&server).await.is_empty());
@@ -690,11 +653,7 @@ async fn dry_run_reads_but_never_writes_and_says_what_it_would_do() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn without_a_token_nothing_is_written_and_the_report_says_so() {
-    let server = github(
-        &fixture_text("network-docker-buildkit-layer-fetch-failed.log"),
-        1,
-    )
-    .await;
+    let server = fixture_github("network-docker-buildkit-layer-fetch-failed.log", 1).await;
     accept_writes(&server).await;
     let out = run(&server, &["--exit-zero"], None).await;
     assert!(writes(&server).await.is_empty());
@@ -710,7 +669,7 @@ async fn without_a_token_nothing_is_written_and_the_report_says_so() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_fork_pr_is_found_by_its_head_commit() {
-    let server = github(&fixture_text("compilation-go-undeclared-name.log"), 1).await;
+    let server = fixture_github("compilation-go-undeclared-name.log", 1).await;
     // A fork's run lists no pull request.
     Mock::given(method("GET"))
         .and(path(repo(&format!("/actions/runs/{RUN}"))))
