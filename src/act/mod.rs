@@ -11,12 +11,72 @@
 pub(crate) mod body;
 pub(crate) mod decide;
 pub(crate) mod journal;
+pub(crate) mod ledger;
 
 use crate::github::{Client, GithubError};
 use crate::report::model::ActionRecord;
 use crate::taxonomy::Action;
 pub(crate) use decide::{FailedJob, Target, Write, writes};
 use journal::Journal;
+use ledger::{Ledger, Settled};
+
+/// Pending re-runs looked up per invocation, at most (each is one read).
+const MAX_SETTLE: usize = 10;
+
+/// The re-run ledger as read from GitHub, and whether reading it changed it.
+#[derive(Debug, Default)]
+pub(crate) struct LedgerState {
+    pub(crate) ledger: Ledger,
+    /// The ledger issue, when there is one.
+    pub(crate) issue: Option<u64>,
+    pub(crate) changed: bool,
+    /// `false` when GitHub could not be read: budgets then count as spent.
+    pub(crate) known: bool,
+}
+
+/// Reads the ledger and settles its pending re-runs: one of this run (a later attempt is being
+/// recovered, so it failed), or of other runs (looked up: a later attempt that passed closes the
+/// breaker, one that failed counts towards it).
+pub(crate) fn read_ledger(
+    client: &mut Client,
+    run_id: u64,
+    attempt: u32,
+) -> Result<LedgerState, GithubError> {
+    let found = client
+        .issues(body::LABEL)?
+        .into_iter()
+        .find_map(|i| Ledger::parse(i.body.as_deref().unwrap_or_default()).map(|l| (l, i.number)));
+    let mut state = LedgerState {
+        known: true,
+        ..LedgerState::default()
+    };
+    if let Some((ledger, number)) = found {
+        state.ledger = ledger;
+        state.issue = Some(number);
+    }
+    for (fp, run, rerun_of) in state.ledger.pending().into_iter().take(MAX_SETTLE) {
+        let how = if run == run_id {
+            if attempt > rerun_of {
+                Settled::Failed
+            } else {
+                Settled::Open
+            }
+        } else {
+            match client.run(run) {
+                Ok(r) if r.run_attempt > rerun_of && r.status.as_deref() == Some("completed") => {
+                    if r.conclusion.as_deref() == Some("success") {
+                        Settled::Passed
+                    } else {
+                        Settled::Failed
+                    }
+                }
+                _ => Settled::Open,
+            }
+        };
+        state.changed |= state.ledger.settle(&fp, how);
+    }
+    Ok(state)
+}
 
 /// What an escalation needs besides its fingerprint.
 #[derive(Debug, Clone)]
@@ -197,6 +257,30 @@ impl<'c> Actor<'c> {
             let _ = self.journal.record(key, "caches reset");
         }
         out
+    }
+
+    /// Writes the ledger back (creating its issue the first time).
+    pub(crate) fn save_ledger(&mut self, state: &LedgerState, today: &str) -> Option<String> {
+        let what = "update the re-run ledger";
+        if self.dry_run {
+            return Some(format!("dry run: would {what}"));
+        }
+        if self.read_only.is_some() {
+            return None;
+        }
+        let text = body::fit(&state.ledger.body(today), body::MAX_BODY);
+        let result = match state.issue {
+            Some(n) => self.client.update_issue(n, &text, false),
+            None => self
+                .client
+                .create_issue(ledger::TITLE, &text, &[body::LABEL])
+                .map(drop),
+        };
+        result.err().map(|e| {
+            let note = format!("could not {what}: {e}");
+            self.degraded.push(note.clone());
+            note
+        })
     }
 
     fn find_issue(

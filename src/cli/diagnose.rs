@@ -58,6 +58,7 @@ pub(crate) fn plan_jobs(
     diagnosed: Vec<(JobLog, Diagnosis)>,
     config: &Config,
     base: Context,
+    budget: &dyn Fn(&Diagnosis) -> (u32, u32),
     degraded: &mut Vec<String>,
 ) -> Vec<JobResult> {
     let failed_jobs = diagnosed
@@ -82,8 +83,11 @@ pub(crate) fn plan_jobs(
             let plan = if job.outcome == Outcome::Passed {
                 Plan::default()
             } else {
+                let (today, in_a_row) = budget(&diagnosis);
                 let ctx = Context {
                     failed_jobs: u32::try_from(failed_jobs).unwrap_or(u32::MAX),
+                    reruns_for_fingerprint_today: today,
+                    failed_reruns_for_fingerprint: in_a_row,
                     ..base
                 };
                 plan::plan(&diagnosis, &config.policy, &config.budgets, &ctx)
@@ -120,7 +124,8 @@ pub(crate) fn run(args: &DiagnoseArgs, style: Style) -> Result<u8, Error> {
         run_id: args.run_id,
         ..Context::default()
     };
-    let results = plan_jobs(diagnosed, &config, base, &mut degraded);
+    // Offline, nothing is known of other runs' re-runs: the attempt budget alone applies.
+    let results = plan_jobs(diagnosed, &config, base, &|_| (0, 0), &mut degraded);
     let report = report::report(&results, &library, &config.digest(), degraded);
     let code = if args.exit_zero {
         exit::OK

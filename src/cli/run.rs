@@ -245,7 +245,37 @@ pub(crate) fn run(args: &RunArgs, style: Style) -> Result<u8, Error> {
         reruns_for_commit: reruns,
         ..Context::default()
     };
-    let mut results = super::diagnose::plan_jobs(diagnosed, &config, base, &mut degraded);
+    let today = body::utc_date(now_unix());
+    let mut ledger = match &run {
+        Some(_) => match act::read_ledger(&mut client, args.run_id, attempt) {
+            Ok(state) => state,
+            // No issues here at all: nothing was spent that the ledger could record.
+            Err(e) if e.is_not_found() => {
+                degraded.push(format!(
+                    "the re-run ledger could not be listed ({e}): counted as empty"
+                ));
+                act::LedgerState {
+                    known: true,
+                    ..act::LedgerState::default()
+                }
+            }
+            Err(e) => {
+                degraded.push(format!(
+                    "the re-run ledger could not be read ({e}): no automatic re-run"
+                ));
+                act::LedgerState::default()
+            }
+        },
+        None => act::LedgerState::default(),
+    };
+    let budget = |d: &Diagnosis| {
+        if ledger.known {
+            ledger.ledger.budget(&d.fingerprint, &today)
+        } else {
+            (u32::MAX, u32::MAX)
+        }
+    };
+    let mut results = super::diagnose::plan_jobs(diagnosed, &config, base, &budget, &mut degraded);
 
     let pr = args.pr.or_else(|| {
         run.as_ref()
@@ -278,6 +308,7 @@ pub(crate) fn run(args: &RunArgs, style: Style) -> Result<u8, Error> {
         .collect();
     let writes = act::writes(&failed);
     drop(failed);
+    let mut planned_notes = Vec::new();
     let mut actor = Actor::new(
         &mut client,
         target.clone(),
@@ -285,7 +316,6 @@ pub(crate) fn run(args: &RunArgs, style: Style) -> Result<u8, Error> {
         read_only,
         Journal::open(args.journal.as_deref()),
     );
-    let date = body::utc_date(now_unix());
     for write in &writes {
         let job_index = match write {
             act::Write::ResetCaches { job, .. } | act::Write::Escalate { job, .. } => Some(*job),
@@ -314,13 +344,26 @@ pub(crate) fn run(args: &RunArgs, style: Style) -> Result<u8, Error> {
                     run_id: args.run_id,
                     attempt,
                     job: job.name.clone(),
-                    date: date.clone(),
+                    date: today.clone(),
                     run_url: target.run_url.clone(),
                 },
             }),
             _ => None,
         };
         let records = actor.apply(write, &fingerprint, escalation.as_ref());
+        if matches!(write, act::Write::Rerun { .. }) && records.iter().any(|r| r.status == "done") {
+            for r in results
+                .iter()
+                .filter(|r| r.job.outcome != ingest::Outcome::Passed)
+            {
+                ledger.changed |= ledger.ledger.count_rerun(
+                    &r.diagnosis.fingerprint,
+                    args.run_id,
+                    attempt,
+                    &today,
+                );
+            }
+        }
         // A run-level write (the re-run) is recorded on every failed job it covers.
         let jobs: Vec<usize> = match job_index {
             Some(i) => vec![i],
@@ -337,6 +380,13 @@ pub(crate) fn run(args: &RunArgs, style: Style) -> Result<u8, Error> {
                 r.actions.extend(records.iter().cloned());
             }
         }
+    }
+    if ledger.changed
+        && ledger.known
+        && let Some(note) = actor.save_ledger(&ledger, &today)
+        && note.starts_with("dry run")
+    {
+        planned_notes.push(note);
     }
     let report_now = |degraded: Vec<String>| -> Report {
         report::report(&results, &library, &config.digest(), degraded)
@@ -358,6 +408,7 @@ pub(crate) fn run(args: &RunArgs, style: Style) -> Result<u8, Error> {
             .collect();
         planned.dedup();
         planned.extend(comment.filter(|c| c.starts_with("dry run")));
+        planned.append(&mut planned_notes);
         let mut text = String::new();
         for line in &planned {
             text.push_str(line);

@@ -68,6 +68,13 @@ async fn github(log: &str, attempt: u32) -> MockServer {
         })))
         .mount(&server)
         .await;
+    // No issue yet (no escalation, no re-run ledger); a test mounts its own list to change that.
+    Mock::given(method("GET"))
+        .and(path(repo("/issues")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .with_priority(10)
+        .mount(&server)
+        .await;
     server
 }
 
@@ -93,7 +100,6 @@ async fn accept_writes(server: &MockServer) {
         json!([]),
     )
     .await;
-    ok(server, "GET", &repo("/issues"), json!([])).await;
     Mock::given(method("POST"))
         .and(path(repo(&format!("/issues/{PR}/comments"))))
         .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": 500, "body": "x"})))
@@ -189,6 +195,22 @@ async fn first_body(server: &MockServer, verb: &str, p: Option<&str>) -> Value {
     serde_json::from_slice(&request.body).unwrap()
 }
 
+/// The bodies of the issues created, split into escalations and re-run ledgers.
+async fn created_issues(server: &MockServer) -> (Vec<Value>, Vec<Value>) {
+    let bodies: Vec<Value> = requests(server)
+        .await
+        .iter()
+        .filter(|r| r.method.as_str() == "POST" && r.url.path() == repo("/issues"))
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect();
+    bodies.into_iter().partition(|b| {
+        b["body"]
+            .as_str()
+            .unwrap()
+            .contains("recovery-agent:fingerprint=")
+    })
+}
+
 async fn writes(server: &MockServer) -> Vec<String> {
     requests(server)
         .await
@@ -229,7 +251,27 @@ async fn a_transient_failure_is_rerun_exactly_once_and_commented_once() {
         count(&server, "POST", &repo(&format!("/issues/{PR}/comments"))).await,
         1
     );
-    assert_eq!(count(&server, "POST", &repo("/issues")).await, 0);
+    let (escalations, ledgers) = created_issues(&server).await;
+    assert!(
+        escalations.is_empty(),
+        "a transient failure is not escalated"
+    );
+    // The re-run is counted in the ledger issue, for the budgets of later runs.
+    assert_eq!(ledgers.len(), 1);
+    let fingerprint = first.report["jobs"][0]["diagnosis"]["fingerprint"]
+        .as_str()
+        .unwrap();
+    let ledger = ledgers[0]["body"].as_str().unwrap();
+    assert!(
+        ledger.starts_with("<!-- recovery-agent:ledger -->"),
+        "{ledger}"
+    );
+    assert!(
+        ledger.contains(&format!(
+            "| `{fingerprint}` | 1 | 0 | run {RUN}, attempt 1 |"
+        )),
+        "{ledger}"
+    );
     let auth = requests(&server).await[0]
         .headers
         .get("authorization")
@@ -472,7 +514,7 @@ async fn a_cache_failure_deletes_the_cache_then_reruns() {
     let w = writes(&server).await;
     assert_eq!(
         w.iter()
-            .filter(|w| !w.contains("/comments"))
+            .filter(|w| !w.contains("/comments") && !w.ends_with("/issues"))
             .cloned()
             .collect::<Vec<_>>(),
         [
@@ -772,5 +814,139 @@ async fn a_server_with_only_the_core_endpoints_still_gets_one_rerun() {
     assert_eq!(
         count(&server, "POST", &repo(&format!("/issues/{PR}/comments"))).await,
         1
+    );
+}
+
+/// The fingerprint `diagnose` gives a fixture log.
+fn fingerprint_of(name: &str) -> String {
+    let report = crate::common::diagnose_json(&[crate::common::fixture(name).to_str().unwrap()]);
+    report["jobs"][0]["diagnosis"]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A re-run ledger issue (#90) holding `entries`, as GitHub would list it.
+async fn with_ledger(server: &MockServer, entries: Value) {
+    let body = format!(
+        "<!-- recovery-agent:ledger -->\nedited by hand\n<!-- recovery-agent:ledger-data\n{}\n-->\n",
+        json!({ "entries": entries })
+    );
+    ok(
+        server,
+        "GET",
+        &repo("/issues"),
+        json!([{"number": 90, "state": "open", "title": "ledger", "body": body}]),
+    )
+    .await;
+    ok(server, "PATCH", &repo("/issues/90"), json!({"number": 90})).await;
+}
+
+const NETWORK_LOG: &str = "network-docker-buildkit-layer-fetch-failed.log";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_daily_budget_of_a_fingerprint_holds_across_runs() {
+    let fp = fingerprint_of(NETWORK_LOG);
+    let server = fixture_github(NETWORK_LOG, 1).await;
+    accept_writes(&server).await;
+    let today = {
+        let out = std::process::Command::new("date")
+            .args(["-u", "+%Y-%m-%d"])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    };
+    with_ledger(
+        &server,
+        json!({ fp.clone(): {"day": today, "reruns": 5, "failed_in_a_row": 0}}),
+    )
+    .await;
+    let out = run(&server, &["--exit-zero"], Some("t")).await;
+    assert_eq!(
+        count(&server, "POST", &rerun_path()).await,
+        0,
+        "{}",
+        out.report["degraded"]
+    );
+    assert_eq!(out.report["verdict"], "escalate");
+    let blocked: Vec<&str> = out.report["jobs"][0]["plan"]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|o| o["blocked_by"].as_str())
+        .collect();
+    assert!(
+        blocked
+            .iter()
+            .any(|b| b.contains("budgets.max_reruns_per_fingerprint_per_day")),
+        "{blocked:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_rerun_opens_the_breaker_and_the_ledger_says_so() {
+    let fp = fingerprint_of(NETWORK_LOG);
+    // Attempt 2 of the run we re-ran failed again: the third failure in a row for this cause.
+    let server = fixture_github(NETWORK_LOG, 2).await;
+    accept_writes(&server).await;
+    with_ledger(
+        &server,
+        json!({ fp.clone(): {"day": "2026-01-01", "reruns": 1, "failed_in_a_row": 2, "pending": [RUN, 1]}}),
+    )
+    .await;
+    let out = run(&server, &["--exit-zero"], Some("t")).await;
+    assert_eq!(
+        count(&server, "POST", &rerun_path()).await,
+        0,
+        "breaker open"
+    );
+    let blocked: Vec<&str> = out.report["jobs"][0]["plan"]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|o| o["blocked_by"].as_str())
+        .collect();
+    assert!(
+        blocked
+            .iter()
+            .any(|b| b.contains("budgets.breaker_failures")),
+        "{blocked:?}"
+    );
+    let patch = first_body(&server, "PATCH", Some(&repo("/issues/90"))).await;
+    let body = patch["body"].as_str().unwrap();
+    assert!(body.contains(&format!("| `{fp}` | 0 | 3 | — |")), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rerun_that_passed_elsewhere_closes_the_breaker() {
+    let fp = fingerprint_of(NETWORK_LOG);
+    let server = fixture_github(NETWORK_LOG, 1).await;
+    accept_writes(&server).await;
+    // Run 55's attempt 1 was re-run by the tool; its attempt 2 passed.
+    ok(
+        &server,
+        "GET",
+        &repo("/actions/runs/55"),
+        json!({"id": 55, "run_attempt": 2, "status": "completed", "conclusion": "success"}),
+    )
+    .await;
+    with_ledger(
+        &server,
+        json!({ fp.clone(): {"day": "2026-01-01", "reruns": 1, "failed_in_a_row": 3, "pending": [55, 1]}}),
+    )
+    .await;
+    run(&server, &["--exit-zero"], Some("t")).await;
+    assert_eq!(
+        count(&server, "POST", &rerun_path()).await,
+        1,
+        "breaker closed again"
+    );
+    let patch = first_body(&server, "PATCH", Some(&repo("/issues/90"))).await;
+    assert!(
+        patch["body"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("| 1 | 0 | run {RUN}, attempt 1 |")),
+        "{patch}"
     );
 }
