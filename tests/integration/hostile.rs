@@ -114,3 +114,55 @@ fn markdown_cannot_mention_inject_html_or_break_its_fence() {
         "the JSON keeps the (redacted) text as it was: {text}"
     );
 }
+
+#[test]
+fn inside_actions_annotations_outputs_and_summary_stay_within_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    let failing = std::fs::read(
+        crate::common::root().join("fixtures/logs/compilation-go-undeclared-name.log"),
+    )
+    .unwrap();
+    for i in 0..12 {
+        std::fs::write(logs.join(format!("job-{i:02}.log")), &failing).unwrap();
+    }
+    std::fs::write(logs.join("job-99-hostile.log"), LOG).unwrap();
+    let (outputs, summary) = (dir.path().join("out"), dir.path().join("summary.md"));
+    let out = bin()
+        .arg("diagnose")
+        .arg(&logs)
+        .args(["--exit-zero", "--format", "json"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_OUTPUT", &outputs)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let errors: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("::error "))
+        .collect();
+    assert_eq!(
+        errors.len(),
+        10,
+        "GitHub shows 10 error annotations per step: {stdout}"
+    );
+    for line in &errors {
+        assert!(!line.contains("ghp_abcdefghijklmnopqrstuvwxyz"), "{line}");
+        assert_eq!(
+            line.matches("::").count(),
+            2,
+            "one command per line: {line}"
+        );
+    }
+    let outputs = std::fs::read_to_string(outputs).unwrap();
+    assert!(
+        outputs.starts_with("verdict<<recovery_agent_eof_0\n"),
+        "{outputs}"
+    );
+    assert!(outputs.contains("\ncategory<<"), "{outputs}");
+    let summary = std::fs::read_to_string(summary).unwrap();
+    assert!(summary.contains("recovery-agent"), "{summary}");
+    assert!(!summary.contains("ghp_abcdefghijklmnopqrstuvwxyz"));
+}
