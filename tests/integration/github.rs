@@ -817,6 +817,21 @@ async fn a_server_with_only_the_core_endpoints_still_gets_one_rerun() {
     );
 }
 
+/// Fails unless one of the first job's options is blocked by the policy rule `rule`.
+#[track_caller]
+fn assert_blocked_by(report: &Value, rule: &str) {
+    let blocked: Vec<&str> = report["jobs"][0]["plan"]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|o| o["blocked_by"].as_str())
+        .collect();
+    assert!(
+        blocked.iter().any(|b| b.contains(rule)),
+        "{rule}: {blocked:?}"
+    );
+}
+
 /// The fingerprint `diagnose` gives a fixture log.
 fn fingerprint_of(name: &str) -> String {
     let report = crate::common::diagnose_json(&[crate::common::fixture(name).to_str().unwrap()]);
@@ -869,18 +884,7 @@ async fn the_daily_budget_of_a_fingerprint_holds_across_runs() {
         out.report["degraded"]
     );
     assert_eq!(out.report["verdict"], "escalate");
-    let blocked: Vec<&str> = out.report["jobs"][0]["plan"]["options"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|o| o["blocked_by"].as_str())
-        .collect();
-    assert!(
-        blocked
-            .iter()
-            .any(|b| b.contains("budgets.max_reruns_per_fingerprint_per_day")),
-        "{blocked:?}"
-    );
+    assert_blocked_by(&out.report, "budgets.max_reruns_per_fingerprint_per_day");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -900,18 +904,7 @@ async fn a_failed_rerun_opens_the_breaker_and_the_ledger_says_so() {
         0,
         "breaker open"
     );
-    let blocked: Vec<&str> = out.report["jobs"][0]["plan"]["options"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|o| o["blocked_by"].as_str())
-        .collect();
-    assert!(
-        blocked
-            .iter()
-            .any(|b| b.contains("budgets.breaker_failures")),
-        "{blocked:?}"
-    );
+    assert_blocked_by(&out.report, "budgets.breaker_failures");
     let patch = first_body(&server, "PATCH", Some(&repo("/issues/90"))).await;
     let body = patch["body"].as_str().unwrap();
     assert!(body.contains(&format!("| `{fp}` | 0 | 3 | — |")), "{body}");
