@@ -176,7 +176,12 @@ fn diagnose_all(
     for input in inputs {
         let origin = input.origin.clone();
         match engine.diagnose(input) {
-            Ok(pair) => out.push(pair),
+            // GitHub says these jobs failed; the log's own signs (which may look complete) do not
+            // overrule it.
+            Ok((mut job, diagnosis)) => {
+                job.outcome = ingest::Outcome::Failed;
+                out.push((job, diagnosis));
+            }
             Err(e) => degraded.push(format!("{origin}: {}", crate::error_chain(&e))),
         }
     }
