@@ -943,3 +943,105 @@ async fn a_rerun_that_passed_elsewhere_closes_the_breaker() {
         "{patch}"
     );
 }
+
+/// A GitHub Actions logs zip: one top-level `<n>_<job>.txt` per job.
+fn logs_zip(jobs: &[(&str, &str)]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (i, (name, log)) in jobs.iter().enumerate() {
+        zip.start_file(
+            format!("{i}_{name}.txt"),
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        zip.write_all(log.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_log_missing_from_its_endpoint_is_read_from_the_run_zip() {
+    let server = github("", 1).await;
+    Mock::given(method("GET"))
+        .and(path(repo(&format!("/actions/jobs/{JOB}/logs"))))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let zip = logs_zip(&[
+        ("docs", "all good\n"),
+        ("build", &fixture_text("compilation-go-undeclared-name.log")),
+    ]);
+    Mock::given(method("GET"))
+        .and(path(repo(&format!("/actions/runs/{RUN}/attempts/1/logs"))))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(zip))
+        .mount(&server)
+        .await;
+    accept_writes(&server).await;
+    let out = run(&server, &["--exit-zero"], Some("t")).await;
+    assert_eq!(out.report["jobs"].as_array().unwrap().len(), 1);
+    assert_eq!(out.report["jobs"][0]["name"], "build");
+    assert_eq!(
+        out.report["jobs"][0]["diagnosis"]["category"],
+        "compilation"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_the_commit_pulls_endpoint_the_pr_is_found_among_open_pulls() {
+    let server = fixture_github("compilation-go-undeclared-name.log", 1).await;
+    Mock::given(method("GET"))
+        .and(path(repo(&format!("/actions/runs/{RUN}"))))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": RUN, "run_attempt": 1, "head_sha": "abc123", "status": "completed"
+        })))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    ok(
+        &server,
+        "GET",
+        &repo("/pulls"),
+        json!([
+            {"number": 3, "state": "open", "head": {"sha": "fff"}},
+            {"number": 4, "state": "open", "head": {"sha": "abc123"}}
+        ]),
+    )
+    .await;
+    ok(&server, "GET", &repo("/issues/4/comments"), json!([])).await;
+    Mock::given(method("POST"))
+        .and(path(repo("/issues/4/comments")))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": 1})))
+        .mount(&server)
+        .await;
+    run(&server, &["--exit-zero"], Some("t")).await;
+    assert_eq!(
+        writes(&server).await,
+        [format!("POST {}", repo("/issues/4/comments"))]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_journal_lets_a_resumed_invocation_skip_completed_writes() {
+    // GitHub's listing lags: it never shows the issue the first invocation opened. The journal
+    // still stops a second one.
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let journal = journal.to_str().unwrap();
+    let server = fixture_github("auth-aws-credentials-could-not-be-loaded.log", 1).await;
+    accept_writes(&server).await;
+    run(&server, &["--journal", journal, "--exit-zero"], Some("t")).await;
+    assert_eq!(count(&server, "POST", &repo("/issues")).await, 1);
+    let again = run(&server, &["--journal", journal, "--exit-zero"], Some("t")).await;
+    assert_eq!(
+        count(&server, "POST", &repo("/issues")).await,
+        1,
+        "not opened twice"
+    );
+    let action = &again.report["jobs"][0]["actions"][0];
+    assert_eq!(action["status"], "skipped");
+    assert!(
+        action["detail"].as_str().unwrap().contains("journal"),
+        "{action}"
+    );
+}
