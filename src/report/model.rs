@@ -94,7 +94,7 @@ pub(crate) struct JobReport {
     pub(crate) verdict: Verdict,
     pub(crate) diagnosis: DiagnosisReport,
     pub(crate) plan: PlanReport,
-    /// Side effects carried out for this job (always empty for `diagnose`, which never acts).
+    /// Side effects for this job (`run` only: `diagnose` never acts).
     pub(crate) actions: Vec<ActionRecord>,
 }
 
@@ -173,7 +173,7 @@ pub(crate) struct OptionReport {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub(crate) struct ActionRecord {
     pub(crate) action: Action,
-    /// `done`, `skipped` or `failed`.
+    /// `done`, `skipped`, `failed`, or `planned` (`--dry-run`: what it would do).
     pub(crate) status: String,
     pub(crate) detail: String,
 }
