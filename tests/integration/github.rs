@@ -1045,3 +1045,32 @@ async fn the_journal_lets_a_resumed_invocation_skip_completed_writes() {
         "{action}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_enterprise_server_api_path_is_kept() {
+    let server = MockServer::start().await;
+    let uri = format!("{}/api/v3", server.uri());
+    tokio::task::spawn_blocking(move || {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("c.toml");
+        std::fs::write(&config, FAST).unwrap();
+        bin()
+            .args([
+                "run",
+                "--repo",
+                "o/r",
+                "--run-id",
+                "100",
+                "--exit-zero",
+                "--config",
+            ])
+            .arg(&config)
+            .env("GITHUB_API_URL", uri)
+            .output()
+            .unwrap();
+    })
+    .await
+    .unwrap();
+    let first = requests(&server).await[0].url.path().to_owned();
+    assert_eq!(first, "/api/v3/repos/o/r/actions/runs/100");
+}
