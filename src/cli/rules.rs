@@ -295,7 +295,7 @@ fn export(format: ExportFormat, args: &super::RuleArgs) -> Result<u8, Error> {
             .rules
             .iter()
             .filter(|r| r.scope == Scope::Line)
-            .map(|r| format!("{}\n", r.pattern_src))
+            .map(|r| format!("{}\n", unnamed_groups(&r.pattern_src)))
             .collect(),
         ExportFormat::Json => json(
             &library
@@ -321,4 +321,48 @@ fn export(format: ExportFormat, args: &super::RuleArgs) -> Result<u8, Error> {
     };
     super::emit(&text)?;
     Ok(exit::OK)
+}
+
+/// `pattern` with its named groups made plain groups: tools that join the exported patterns into one
+/// regex (`rg -f`) refuse a group name used twice, and only whether a line matches matters to them.
+fn unnamed_groups(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut rest = pattern;
+    let mut escaped = false;
+    while let Some(c) = rest.chars().next() {
+        if !escaped && c == '(' {
+            let after = rest.get(1..).unwrap_or_default();
+            let name_start = after
+                .strip_prefix("?P<")
+                .or_else(|| after.strip_prefix("?<"));
+            if let Some(tail) = name_start
+                && let Some(end) = tail.find('>')
+                && tail.get(..end).is_some_and(|n| {
+                    !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                })
+            {
+                out.push_str("(?:");
+                rest = tail.get(end + 1..).unwrap_or_default();
+                continue;
+            }
+        }
+        escaped = !escaped && c == '\\';
+        out.push(c);
+        rest = rest.get(c.len_utf8()..).unwrap_or_default();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn named_groups_become_plain_groups() {
+        assert_eq!(
+            super::unnamed_groups(r"curl: \((?P<code>7|28)\) (?<host>\S+)"),
+            r"curl: \((?:7|28)\) (?:\S+)"
+        );
+        // An escaped parenthesis is a literal, not a group.
+        assert_eq!(super::unnamed_groups(r"\(?P<x>"), r"\(?P<x>");
+        assert_eq!(super::unnamed_groups("é(?P<a_1>b)"), "é(?:b)");
+    }
 }

@@ -88,6 +88,12 @@ fn export_prints_one_valid_regex_per_line_rule() {
     for line in exported.lines() {
         regex::Regex::new(line).unwrap_or_else(|e| panic!("{line}: {e}"));
     }
+    // Joined as `rg -f` joins them: one alternation, so no group name may repeat.
+    let joined: Vec<String> = exported.lines().map(|l| format!("(?:{l})")).collect();
+    regex::RegexBuilder::new(&joined.join("|"))
+        .size_limit(1 << 30)
+        .build()
+        .unwrap_or_else(|e| panic!("the joined patterns do not compile: {e}"));
 }
 
 /// `schema/report-v1.json` is what `recovery-agent schema` prints: the shipped schema never drifts.

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Throughput and peak memory of `recovery-agent diagnose` against ripgrep on the same patterns and
+# the same file, measured in the same run.
+#
+#   bench/compare.sh [SIZE_MB] [LOG_DIR]
+#
+# Builds SIZE_MB (default 500) of log by concatenating the real logs in LOG_DIR (default
+# fixtures/logs; plain or gzip), exports the built-in line patterns with `rules export --format
+# regex`, then times `rg -c -f patterns big.log` and `recovery-agent diagnose big.log`, best of three
+# each, with GNU time for peak memory. Needs ripgrep and GNU time (`apt-get install ripgrep time`).
+set -euo pipefail
+
+size_mb="${1:-500}"
+log_dir="${2:-fixtures/logs}"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+cargo build --release --quiet --manifest-path "$root/Cargo.toml"
+bin="$root/target/release/recovery-agent"
+
+# One copy of every log (decompressed), then repeated until the target size.
+for f in "$log_dir"/*; do
+  [[ -f "$f" ]] || continue
+  if gzip -t "$f" 2>/dev/null; then gzip -dc "$f"; else cat "$f"; fi
+done > "$work/unit.log"
+unit=$(stat -c %s "$work/unit.log")
+if [[ "$unit" -eq 0 ]]; then echo "no logs in $log_dir" >&2; exit 1; fi
+target=$((size_mb * 1024 * 1024))
+: > "$work/big.log"
+while [[ $(stat -c %s "$work/big.log") -lt $target ]]; do cat "$work/unit.log" >> "$work/big.log"; done
+bytes=$(stat -c %s "$work/big.log")
+"$bin" rules export --format regex > "$work/patterns.txt"
+patterns=$(wc -l < "$work/patterns.txt")
+
+# Best wall time of three runs, and the peak resident memory of that run, as "seconds kib".
+measure() {
+  local best="" mem=""
+  for _ in 1 2 3; do
+    /usr/bin/time -f "%e %M" -o "$work/time" "$@" > /dev/null 2>&1 || true
+    read -r secs kib < "$work/time"
+    if [[ -z "$best" ]] || awk -v a="$secs" -v b="$best" 'BEGIN { exit !(a < b) }'; then
+      best="$secs"; mem="$kib"
+    fi
+  done
+  echo "$best $mem"
+}
+
+read -r rg_s rg_kib <<< "$(measure rg -c -f "$work/patterns.txt" "$work/big.log")"
+read -r ra_s ra_kib <<< "$(measure "$bin" diagnose "$work/big.log" --exit-zero --format json)"
+
+awk -v bytes="$bytes" -v n="$patterns" -v rs="$rg_s" -v rk="$rg_kib" -v as="$ra_s" -v ak="$ra_kib" 'BEGIN {
+  mb = bytes / 1e6
+  printf "log: %.0f MB of real logs; %d patterns (rules export --format regex)\n", mb, n
+  printf "%-28s %8.2f s %9.1f MB/s %8.1f MB peak\n", "ripgrep (rg -c -f)", rs, mb / (rs > 0 ? rs : 0.01), rk / 1024
+  printf "%-28s %8.2f s %9.1f MB/s %8.1f MB peak\n", "recovery-agent diagnose", as, mb / (as > 0 ? as : 0.01), ak / 1024
+  printf "throughput ratio (recovery-agent / ripgrep): %.2fx\n", (rs > 0 ? rs : 0.01) / (as > 0 ? as : 0.01)
+}'
