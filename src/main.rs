@@ -7,6 +7,7 @@ mod act;
 mod backoff;
 mod batch;
 mod cli;
+mod clock;
 mod config;
 mod diagnose;
 mod digest;

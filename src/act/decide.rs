@@ -31,7 +31,11 @@ pub(crate) struct FailedJob<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Write {
     /// Delete the caches named by job `job`'s diagnosis.
-    ResetCaches { job: usize, keys: Vec<String> },
+    ResetCaches {
+        job: usize,
+        fingerprint: String,
+        keys: Vec<String>,
+    },
     /// Re-run the failed jobs of the run.
     Rerun { debug: bool },
     /// Open or update the issue for job `job`'s fingerprint.
@@ -40,10 +44,10 @@ pub(crate) enum Write {
 
 impl Write {
     /// The idempotency key: what it is, for which failure, in which run attempt.
-    pub(crate) fn key(&self, target: &Target, fingerprint: &str) -> String {
+    pub(crate) fn key(&self, target: &Target) -> String {
         let at = format!("{}:{}", target.run_id, target.attempt);
         match self {
-            Self::ResetCaches { .. } => format!("reset-caches:{fingerprint}:{at}"),
+            Self::ResetCaches { fingerprint, .. } => format!("reset-caches:{fingerprint}:{at}"),
             Self::Rerun { .. } => format!("rerun:{at}"),
             Self::Escalate { fingerprint, .. } => format!("escalate:{fingerprint}:{at}"),
         }
@@ -70,6 +74,7 @@ pub(crate) fn writes(jobs: &[FailedJob<'_>]) -> Vec<Write> {
             match job.plan.recommended().map(|o| o.action) {
                 Some(Action::ResetCacheAndRetry) => out.push(Write::ResetCaches {
                     job: job.index,
+                    fingerprint: job.fingerprint.to_owned(),
                     keys: job.cache_keys.to_vec(),
                 }),
                 Some(Action::RetryWithDebug) => debug = true,

@@ -13,6 +13,7 @@ pub(crate) mod decide;
 pub(crate) mod journal;
 pub(crate) mod ledger;
 
+use crate::github::models::Issue;
 use crate::github::{Client, GithubError};
 use crate::report::model::ActionRecord;
 use crate::taxonomy::Action;
@@ -39,12 +40,12 @@ pub(crate) struct LedgerState {
 /// breaker, one that failed counts towards it).
 pub(crate) fn read_ledger(
     client: &mut Client,
+    issues: &[Issue],
     run_id: u64,
     attempt: u32,
-) -> Result<LedgerState, GithubError> {
-    let found = client
-        .issues(body::LABEL)?
-        .into_iter()
+) -> LedgerState {
+    let found = issues
+        .iter()
         .find_map(|i| Ledger::parse(i.body.as_deref().unwrap_or_default()).map(|l| (l, i.number)));
     let mut state = LedgerState {
         known: true,
@@ -75,7 +76,7 @@ pub(crate) fn read_ledger(
         };
         state.changed |= state.ledger.settle(&fp, how);
     }
-    Ok(state)
+    state
 }
 
 /// What an escalation needs besides its fingerprint.
@@ -96,6 +97,8 @@ pub(crate) struct Actor<'c> {
     /// Why writes are off altogether (no token), if they are.
     read_only: Option<String>,
     journal: Journal,
+    /// The issues labelled for the tool, as listed once for this invocation.
+    issues: Option<Vec<Issue>>,
     /// What could not be done, in words, for the report's `degraded`.
     pub(crate) degraded: Vec<String>,
 }
@@ -115,6 +118,7 @@ impl<'c> Actor<'c> {
         dry_run: bool,
         read_only: Option<String>,
         journal: Journal,
+        issues: Option<Vec<Issue>>,
     ) -> Self {
         Self {
             client,
@@ -122,6 +126,7 @@ impl<'c> Actor<'c> {
             dry_run,
             read_only,
             journal,
+            issues,
             degraded: Vec::new(),
         }
     }
@@ -142,11 +147,15 @@ impl<'c> Actor<'c> {
         record(action, "failed", detail)
     }
 
-    fn done(&mut self, key: &str, action: Action, detail: String) -> ActionRecord {
-        if let Err(e) = self.journal.record(key, &detail) {
+    fn journaled(&mut self, key: &str, detail: &str) {
+        if let Err(e) = self.journal.record(key, detail) {
             self.degraded
                 .push(format!("the journal could not be written: {e}"));
         }
+    }
+
+    fn done(&mut self, key: &str, action: Action, detail: String) -> ActionRecord {
+        self.journaled(key, &detail);
         record(action, "done", detail)
     }
 
@@ -154,10 +163,9 @@ impl<'c> Actor<'c> {
     pub(crate) fn apply(
         &mut self,
         write: &Write,
-        fingerprint: &str,
         escalation: Option<&Escalation>,
     ) -> Vec<ActionRecord> {
-        let key = write.key(&self.target, fingerprint);
+        let key = write.key(&self.target);
         let action = match write {
             Write::ResetCaches { .. } => Action::ResetCacheAndRetry,
             Write::Rerun { debug: true } => Action::RetryWithDebug,
@@ -254,7 +262,7 @@ impl<'c> Actor<'c> {
             .iter()
             .all(|r| r.status == "done" || r.status == "skipped")
         {
-            let _ = self.journal.record(key, "caches reset");
+            self.journaled(key, "caches reset");
         }
         out
     }
@@ -283,22 +291,25 @@ impl<'c> Actor<'c> {
         })
     }
 
-    fn find_issue(
-        &mut self,
-        fingerprint: &str,
-    ) -> Result<Option<crate::github::models::Issue>, GithubError> {
+    /// The issue for `fingerprint`, from the listing made once per invocation, or from a new one
+    /// when `fresh` (after a write whose outcome is unknown) or when there is none yet.
+    fn find_issue(&mut self, fingerprint: &str, fresh: bool) -> Result<Option<Issue>, GithubError> {
+        if fresh || self.issues.is_none() {
+            self.issues = Some(self.client.issues(body::LABEL)?);
+        }
         let marker = body::issue_marker(fingerprint);
         Ok(self
-            .client
-            .issues(body::LABEL)?
-            .into_iter()
-            .find(|i| i.body.as_deref().is_some_and(|b| b.contains(&marker))))
+            .issues
+            .iter()
+            .flatten()
+            .find(|i| i.body.as_deref().is_some_and(|b| b.contains(&marker)))
+            .cloned())
     }
 
     fn escalate(&mut self, key: &str, fingerprint: &str, e: &Escalation) -> ActionRecord {
         let action = Action::Escalate;
         let what = format!("escalate fingerprint {fingerprint}");
-        let existing = match self.find_issue(fingerprint) {
+        let existing = match self.find_issue(fingerprint, false) {
             Ok(found) => found,
             Err(err) => return self.failed(action, &what, &err),
         };
@@ -336,7 +347,7 @@ impl<'c> Actor<'c> {
         let text = body::new_issue(fingerprint, &e.head, &e.hit);
         match self.client.create_issue(&e.title, &text, &[body::LABEL]) {
             Ok(issue) => self.done(key, action, format!("opened issue #{}", issue.number)),
-            Err(err @ GithubError::Uncertain { .. }) => match self.find_issue(fingerprint) {
+            Err(err @ GithubError::Uncertain { .. }) => match self.find_issue(fingerprint, true) {
                 Ok(Some(issue)) => {
                     self.done(key, action, format!("opened issue #{}", issue.number))
                 }

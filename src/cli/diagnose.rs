@@ -134,8 +134,16 @@ pub(crate) fn run(args: &DiagnoseArgs, style: Style) -> Result<u8, Error> {
     };
     let templates = args.templates.as_deref().or(config.templates.as_deref());
     let mut report = report;
-    let summary = report::render(&report, Format::Markdown, style, templates, exit::OK)?;
-    let annotations = super::publish_in_actions(&mut report, &summary, args.report.as_deref());
+    let markdown = |r: &report::Report| -> Result<String, Error> {
+        Ok(report::render(
+            r,
+            Format::Markdown,
+            style,
+            templates,
+            exit::OK,
+        )?)
+    };
+    let annotations = super::publish_in_actions(&mut report, &markdown, args.report.as_deref())?;
     let rendered = report::render(&report, args.format, style, templates, code)?;
     if let Some(path) = &args.report {
         report::write_atomic(path, &report::to_json(&report)?)?;

@@ -115,21 +115,32 @@ pub(crate) fn emit(text: &str) -> Result<(), Error> {
 }
 
 /// Inside GitHub Actions: appends the job summary and the step outputs, and returns the
-/// annotations to print. What cannot be written is added to the report's `degraded`.
+/// annotations to print. What cannot be written is added to the report's `degraded`. The summary
+/// is rendered only when there is a summary file to take it, so a local run pays nothing.
 pub(crate) fn publish_in_actions(
     report: &mut crate::report::Report,
-    markdown: &str,
+    render_markdown: &dyn Fn(&crate::report::Report) -> Result<String, Error>,
     report_path: Option<&std::path::Path>,
-) -> String {
+) -> Result<String, Error> {
     use crate::report::workflow;
-    let notes = [
-        workflow::append_to_env_file("GITHUB_STEP_SUMMARY", &workflow::summary(markdown)),
-        workflow::append_to_env_file("GITHUB_OUTPUT", &workflow::outputs(report, report_path)),
-    ];
-    report.degraded.extend(notes.into_iter().flatten());
-    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
-        workflow::annotations(report)
-    } else {
-        String::new()
+    let mut notes = Vec::new();
+    if std::env::var_os("GITHUB_STEP_SUMMARY").is_some_and(|v| !v.is_empty()) {
+        let markdown = render_markdown(report)?;
+        notes.extend(workflow::append_to_env_file(
+            "GITHUB_STEP_SUMMARY",
+            &workflow::summary(&markdown),
+        ));
     }
+    notes.extend(workflow::append_to_env_file(
+        "GITHUB_OUTPUT",
+        &workflow::outputs(report, report_path),
+    ));
+    report.degraded.extend(notes);
+    Ok(
+        if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+            workflow::annotations(report)
+        } else {
+            String::new()
+        },
+    )
 }

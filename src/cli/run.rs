@@ -188,12 +188,6 @@ fn diagnose_all(
     out
 }
 
-fn now_unix() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 pub(crate) fn run(args: &RunArgs, style: Style) -> Result<u8, Error> {
     let (config, library) = super::diagnose::load(&args.rules)?;
     let engine = Engine::new(&library)?;
@@ -250,27 +244,27 @@ pub(crate) fn run(args: &RunArgs, style: Style) -> Result<u8, Error> {
         reruns_for_commit: reruns,
         ..Context::default()
     };
-    let today = body::utc_date(now_unix());
-    let mut ledger = match &run {
-        Some(_) => match act::read_ledger(&mut client, args.run_id, attempt) {
-            Ok(state) => state,
-            // No issues here at all: nothing was spent that the ledger could record.
-            Err(e) if e.is_not_found() => {
-                degraded.push(format!(
-                    "the re-run ledger could not be listed ({e}): counted as empty"
-                ));
-                act::LedgerState {
-                    known: true,
-                    ..act::LedgerState::default()
-                }
+    let today = body::utc_date(crate::clock::now_unix());
+    // The tool's issues (escalations and the re-run ledger), listed once for this invocation.
+    let issues = run.as_ref().map(|_| client.issues(body::LABEL));
+    let mut ledger = match &issues {
+        Some(Ok(listed)) => act::read_ledger(&mut client, listed, args.run_id, attempt),
+        // No issues here at all: nothing was spent that the ledger could record.
+        Some(Err(e)) if e.is_not_found() => {
+            degraded.push(format!(
+                "the re-run ledger could not be listed ({e}): counted as empty"
+            ));
+            act::LedgerState {
+                known: true,
+                ..act::LedgerState::default()
             }
-            Err(e) => {
-                degraded.push(format!(
-                    "the re-run ledger could not be read ({e}): no automatic re-run"
-                ));
-                act::LedgerState::default()
-            }
-        },
+        }
+        Some(Err(e)) => {
+            degraded.push(format!(
+                "the re-run ledger could not be read ({e}): no automatic re-run"
+            ));
+            act::LedgerState::default()
+        }
         None => act::LedgerState::default(),
     };
     let budget = |d: &Diagnosis| {
@@ -320,16 +314,13 @@ pub(crate) fn run(args: &RunArgs, style: Style) -> Result<u8, Error> {
         args.dry_run,
         read_only,
         Journal::open(args.journal.as_deref()),
+        issues.and_then(Result::ok),
     );
     for write in &writes {
         let job_index = match write {
             act::Write::ResetCaches { job, .. } | act::Write::Escalate { job, .. } => Some(*job),
             act::Write::Rerun { .. } => None,
         };
-        let fingerprint = job_index
-            .and_then(|i| results.get(i))
-            .map(|r| r.diagnosis.fingerprint.clone())
-            .unwrap_or_default();
         let escalation = match (write, job_index.and_then(|i| draft.jobs.get(i))) {
             (act::Write::Escalate { .. }, Some(job)) => Some(Escalation {
                 title: body::title(
@@ -355,7 +346,7 @@ pub(crate) fn run(args: &RunArgs, style: Style) -> Result<u8, Error> {
             }),
             _ => None,
         };
-        let records = actor.apply(write, &fingerprint, escalation.as_ref());
+        let records = actor.apply(write, escalation.as_ref());
         if matches!(write, act::Write::Rerun { .. }) && records.iter().any(|r| r.status == "done") {
             for r in results
                 .iter()
@@ -425,9 +416,17 @@ pub(crate) fn run(args: &RunArgs, style: Style) -> Result<u8, Error> {
         let _ = std::io::Write::write_all(&mut std::io::stderr(), text.as_bytes());
     }
     let mut final_report = report_now(degraded);
-    let summary_md = report::render(&final_report, Format::Markdown, style, templates, exit::OK)?;
+    let markdown = |r: &Report| -> Result<String, Error> {
+        Ok(report::render(
+            r,
+            Format::Markdown,
+            style,
+            templates,
+            exit::OK,
+        )?)
+    };
     let annotations =
-        super::publish_in_actions(&mut final_report, &summary_md, args.report.as_deref());
+        super::publish_in_actions(&mut final_report, &markdown, args.report.as_deref())?;
     let code = if args.exit_zero {
         exit::OK
     } else if run.is_none() {

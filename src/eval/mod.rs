@@ -67,14 +67,7 @@ fn run_case(engine: &Engine<'_>, config: &Config, case: corpus::Case) -> (CaseRe
         error: None,
         remediation: Vec::new(),
     };
-    let diagnosed = ingest::discover(std::slice::from_ref(&case.log))
-        .and_then(|inputs| {
-            inputs
-                .into_iter()
-                .next()
-                .ok_or(ingest::IngestError::NoInput)
-        })
-        .and_then(|input| engine.diagnose(input));
+    let diagnosed = ingest::open_one(&case.log).and_then(|input| engine.diagnose(input));
     let (job, diagnosis) = match diagnosed {
         Ok(pair) => pair,
         Err(e) => {

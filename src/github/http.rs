@@ -2,7 +2,7 @@
 //! rate limits waited out, reads retried with full-jitter back-off, writes never resent when they
 //! may have applied, and a circuit breaker that stops calling after repeated failures.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use http::{HeaderMap, Method, StatusCode, Uri};
 use http_body_util::BodyExt as _;
@@ -61,12 +61,6 @@ pub(crate) struct Transport {
     rng: Rng,
     last_write: Option<Instant>,
     failures: u32,
-}
-
-fn now_unix() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 fn is_write(method: &Method) -> bool {
@@ -228,7 +222,7 @@ impl Transport {
                 }
             };
             let text = String::from_utf8_lossy(bytes.get(..bytes.len().min(2048)).unwrap_or(&[]));
-            match classify(status, &headers, &text, now_unix()) {
+            match classify(status, &headers, &text, crate::clock::now_unix()) {
                 Disposition::Success => {
                     self.failures = 0;
                     return Ok(Response {

@@ -9,7 +9,7 @@ mod steps;
 use std::path::PathBuf;
 
 pub(crate) use outcome::Outcome;
-pub(crate) use source::{LogInput, discover, zip_from_bytes};
+pub(crate) use source::{LogInput, discover, open_one, zip_from_bytes};
 pub(crate) use steps::{LogFormat, Step};
 
 /// Why a log could not be read.

@@ -58,6 +58,15 @@ pub(crate) struct Part<'a> {
     pub(crate) reader: &'a mut dyn BufRead,
 }
 
+/// The first log of `path`: a file, or the first job of a directory or logs zip (a corpus case or
+/// a replay scenario names one log).
+pub(crate) fn open_one(path: &Path) -> Result<LogInput, IngestError> {
+    discover(&[path.to_path_buf()])?
+        .into_iter()
+        .next()
+        .ok_or(IngestError::NoInput)
+}
+
 /// Expands command-line paths (`-` is stdin) into job logs, in a stable order.
 pub(crate) fn discover(paths: &[PathBuf]) -> Result<Vec<LogInput>, IngestError> {
     let mut inputs = Vec::new();

@@ -178,14 +178,7 @@ fn backoff(category: Category) -> Backoff {
 
 fn diagnose(engine: &Engine<'_>, case: &Case) -> Result<Diagnosis, String> {
     let input = match (&case.log, &case.log_text) {
-        (Some(path), _) => ingest::discover(std::slice::from_ref(path))
-            .and_then(|inputs| {
-                inputs
-                    .into_iter()
-                    .next()
-                    .ok_or(ingest::IngestError::NoInput)
-            })
-            .map_err(|e| crate::error_chain(&e))?,
+        (Some(path), _) => ingest::open_one(path).map_err(|e| crate::error_chain(&e))?,
         (None, text) => LogInput::from_bytes(
             &case.id,
             &format!("{} (inline)", case.id),

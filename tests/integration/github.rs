@@ -93,18 +93,7 @@ async fn ok(server: &MockServer, verb: &str, p: &str, body: Value) {
 
 /// Writes accepted as GitHub accepts them, and nothing found yet.
 async fn accept_writes(server: &MockServer) {
-    ok(
-        server,
-        "GET",
-        &repo(&format!("/issues/{PR}/comments")),
-        json!([]),
-    )
-    .await;
-    Mock::given(method("POST"))
-        .and(path(repo(&format!("/issues/{PR}/comments"))))
-        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": 500, "body": "x"})))
-        .mount(server)
-        .await;
+    accept_comments(server, PR).await;
     Mock::given(method("POST"))
         .and(path(repo("/issues")))
         .respond_with(
@@ -117,6 +106,35 @@ async fn accept_writes(server: &MockServer) {
             "/actions/runs/{RUN}/rerun-failed-jobs"
         ))))
         .respond_with(ResponseTemplate::new(201).set_body_json(json!({})))
+        .mount(server)
+        .await;
+}
+
+/// PR `pr` has no comment yet, and accepts one.
+async fn accept_comments(server: &MockServer, pr: u64) {
+    ok(
+        server,
+        "GET",
+        &repo(&format!("/issues/{pr}/comments")),
+        json!([]),
+    )
+    .await;
+    Mock::given(method("POST"))
+        .and(path(repo(&format!("/issues/{pr}/comments"))))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": 500, "body": "x"})))
+        .mount(server)
+        .await;
+}
+
+/// The run lists no pull request (as a fork's run does): the PR must be found by its commit.
+async fn run_without_pr(server: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path(repo(&format!("/actions/runs/{RUN}"))))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": RUN, "run_attempt": 1, "head_sha": "abc123", "event": "pull_request",
+            "status": "completed", "pull_requests": []
+        })))
+        .with_priority(1)
         .mount(server)
         .await;
 }
@@ -388,6 +406,11 @@ async fn an_auth_failure_opens_one_issue_and_a_recurrence_updates_it() {
     assert_eq!(first.report["verdict"], "escalate");
     assert_eq!(count(&server, "POST", &repo("/issues")).await, 1);
     assert_eq!(
+        count(&server, "GET", &repo("/issues")).await,
+        1,
+        "the ledger and the escalation share one listing"
+    );
+    assert_eq!(
         count(&server, "POST", &rerun_path()).await,
         0,
         "auth is never re-run"
@@ -412,7 +435,7 @@ async fn an_auth_failure_opens_one_issue_and_a_recurrence_updates_it() {
     // The same failure in another run: the issue (closed since) is found by listing the label,
     // reopened, and counted; a pull request carrying the marker is not mistaken for it.
     let second = github(&log, 1).await;
-    accept_writes_except_issues(&second).await;
+    accept_comments(&second, PR).await;
     ok(
         &second,
         "GET",
@@ -434,21 +457,6 @@ async fn an_auth_failure_opens_one_issue_and_a_recurrence_updates_it() {
             .unwrap()
             .contains("Seen **2** times.")
     );
-}
-
-async fn accept_writes_except_issues(server: &MockServer) {
-    ok(
-        server,
-        "GET",
-        &repo(&format!("/issues/{PR}/comments")),
-        json!([]),
-    )
-    .await;
-    Mock::given(method("POST"))
-        .and(path(repo(&format!("/issues/{PR}/comments"))))
-        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": 500})))
-        .mount(server)
-        .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -585,7 +593,7 @@ async fn a_5xx_on_a_comment_that_did_apply_is_not_resent() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_secondary_rate_limit_is_waited_out_and_the_rerun_sent_once() {
     let server = fixture_github("network-docker-buildkit-layer-fetch-failed.log", 1).await;
-    accept_writes_except_issues(&server).await;
+    accept_comments(&server, PR).await;
     Mock::given(method("POST"))
         .and(path(rerun_path()))
         .respond_with(
@@ -712,16 +720,7 @@ async fn without_a_token_nothing_is_written_and_the_report_says_so() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_fork_pr_is_found_by_its_head_commit() {
     let server = fixture_github("compilation-go-undeclared-name.log", 1).await;
-    // A fork's run lists no pull request.
-    Mock::given(method("GET"))
-        .and(path(repo(&format!("/actions/runs/{RUN}"))))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "id": RUN, "run_attempt": 1, "head_sha": "abc123", "event": "pull_request",
-            "status": "completed", "pull_requests": []
-        })))
-        .with_priority(1)
-        .mount(&server)
-        .await;
+    run_without_pr(&server).await;
     ok(
         &server,
         "GET",
@@ -729,12 +728,7 @@ async fn a_fork_pr_is_found_by_its_head_commit() {
         json!([{"number": 5, "state": "closed"}, {"number": 8, "state": "open"}]),
     )
     .await;
-    ok(&server, "GET", &repo("/issues/8/comments"), json!([])).await;
-    Mock::given(method("POST"))
-        .and(path(repo("/issues/8/comments")))
-        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": 1})))
-        .mount(&server)
-        .await;
+    accept_comments(&server, 8).await;
     run(&server, &["--exit-zero"], Some("t")).await;
     assert_eq!(
         writes(&server).await,
@@ -990,14 +984,7 @@ async fn a_job_log_missing_from_its_endpoint_is_read_from_the_run_zip() {
 #[tokio::test(flavor = "multi_thread")]
 async fn without_the_commit_pulls_endpoint_the_pr_is_found_among_open_pulls() {
     let server = fixture_github("compilation-go-undeclared-name.log", 1).await;
-    Mock::given(method("GET"))
-        .and(path(repo(&format!("/actions/runs/{RUN}"))))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "id": RUN, "run_attempt": 1, "head_sha": "abc123", "status": "completed"
-        })))
-        .with_priority(1)
-        .mount(&server)
-        .await;
+    run_without_pr(&server).await;
     ok(
         &server,
         "GET",
@@ -1008,12 +995,7 @@ async fn without_the_commit_pulls_endpoint_the_pr_is_found_among_open_pulls() {
         ]),
     )
     .await;
-    ok(&server, "GET", &repo("/issues/4/comments"), json!([])).await;
-    Mock::given(method("POST"))
-        .and(path(repo("/issues/4/comments")))
-        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": 1})))
-        .mount(&server)
-        .await;
+    accept_comments(&server, 4).await;
     run(&server, &["--exit-zero"], Some("t")).await;
     assert_eq!(
         writes(&server).await,
