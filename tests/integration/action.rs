@@ -47,11 +47,7 @@ fn run_sh_passes_inputs_as_plain_arguments() {
         .env("RA_REPORT", "r.json")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::assert_success(&out);
     let args: Vec<String> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()

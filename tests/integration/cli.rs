@@ -443,11 +443,7 @@ fn a_template_directory_overrides_the_builtin_markdown() {
         .arg(fixture(NETWORK))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::assert_success(&out);
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
         "verdict=retry network-docker-buildkit-layer-fetch-failed:network\n"

@@ -64,11 +64,7 @@ pub(crate) fn diagnose_json(args: &[&str]) -> Value {
         .args(["--format", "json", "--exit-zero"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "diagnose failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -111,4 +107,14 @@ pub(crate) fn redact_run(text: &str) -> String {
     let speed = regex::Regex::new(r"(?m)^.*(logs/s| thread\(s\)).*$").unwrap();
     let text = digest.replace_all(text, "sha256:[digest]");
     speed.replace_all(&text, "[throughput]").into_owned()
+}
+
+/// Fails the test, showing the command's standard error, unless it exited successfully.
+#[track_caller]
+pub(crate) fn assert_success(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

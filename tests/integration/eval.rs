@@ -35,11 +35,7 @@ fn eval_json(args: &[&str]) -> Value {
         .args(args)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::assert_success(&out);
     serde_json::from_slice(&out.stdout).unwrap()
 }
 

@@ -24,11 +24,7 @@ fn output(format: &str) -> String {
         .write_stdin(LOG)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::assert_success(&out);
     String::from_utf8(out.stdout).unwrap()
 }
 

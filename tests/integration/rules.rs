@@ -8,11 +8,7 @@ use crate::common::{CATEGORIES, bin, root};
 
 fn stdout(args: &[&str]) -> String {
     let out = bin().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::assert_success(&out);
     String::from_utf8(out.stdout).unwrap()
 }
 
