@@ -133,21 +133,13 @@ pub(crate) fn run(args: &DiagnoseArgs, style: Style) -> Result<u8, Error> {
         exit::for_verdict(report.verdict)
     };
     let templates = args.templates.as_deref().or(config.templates.as_deref());
-    let mut report = report;
-    let markdown = |r: &report::Report| -> Result<String, Error> {
-        Ok(report::render(
-            r,
-            Format::Markdown,
-            style,
-            templates,
-            exit::OK,
-        )?)
-    };
-    let annotations = super::publish_in_actions(&mut report, &markdown, args.report.as_deref())?;
-    let rendered = report::render(&report, args.format, style, templates, code)?;
-    if let Some(path) = &args.report {
-        report::write_atomic(path, &report::to_json(&report)?)?;
-    }
-    super::emit(&format!("{annotations}{rendered}"))?;
+    super::deliver(
+        report,
+        args.format,
+        style,
+        templates,
+        code,
+        args.report.as_deref(),
+    )?;
     Ok(code)
 }

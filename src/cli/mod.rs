@@ -144,3 +144,31 @@ pub(crate) fn publish_in_actions(
         },
     )
 }
+
+/// The end of `diagnose` and `run`: inside Actions, the job summary, outputs and annotations; then
+/// the report file (atomically) and the output in `format`.
+pub(crate) fn deliver(
+    mut report: crate::report::Report,
+    format: crate::report::Format,
+    style: Style,
+    templates: Option<&std::path::Path>,
+    code: u8,
+    report_path: Option<&std::path::Path>,
+) -> Result<(), Error> {
+    use crate::report::{self, Format};
+    let markdown = |r: &report::Report| -> Result<String, Error> {
+        Ok(report::render(
+            r,
+            Format::Markdown,
+            style,
+            templates,
+            crate::exit::OK,
+        )?)
+    };
+    let annotations = publish_in_actions(&mut report, &markdown, report_path)?;
+    let rendered = report::render(&report, format, style, templates, code)?;
+    if let Some(path) = report_path {
+        report::write_atomic(path, &report::to_json(&report)?)?;
+    }
+    emit(&format!("{annotations}{rendered}"))
+}

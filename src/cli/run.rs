@@ -415,18 +415,7 @@ pub(crate) fn run(args: &RunArgs, style: Style) -> Result<u8, Error> {
         }
         let _ = std::io::Write::write_all(&mut std::io::stderr(), text.as_bytes());
     }
-    let mut final_report = report_now(degraded);
-    let markdown = |r: &Report| -> Result<String, Error> {
-        Ok(report::render(
-            r,
-            Format::Markdown,
-            style,
-            templates,
-            exit::OK,
-        )?)
-    };
-    let annotations =
-        super::publish_in_actions(&mut final_report, &markdown, args.report.as_deref())?;
+    let final_report = report_now(degraded);
     let code = if args.exit_zero {
         exit::OK
     } else if run.is_none() {
@@ -434,10 +423,13 @@ pub(crate) fn run(args: &RunArgs, style: Style) -> Result<u8, Error> {
     } else {
         exit::for_verdict(final_report.verdict)
     };
-    let rendered = report::render(&final_report, args.format, style, templates, code)?;
-    if let Some(path) = &args.report {
-        report::write_atomic(path, &report::to_json(&final_report)?)?;
-    }
-    super::emit(&format!("{annotations}{rendered}"))?;
+    super::deliver(
+        final_report,
+        args.format,
+        style,
+        templates,
+        code,
+        args.report.as_deref(),
+    )?;
     Ok(code)
 }
