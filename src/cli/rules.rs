@@ -9,8 +9,7 @@ use crate::diagnose::check_examples;
 use crate::diagnose::lint::{self, Negatives, Severity};
 use crate::error::Error;
 use crate::exit;
-use crate::rules::Library;
-use crate::rules::{Direction, Scope};
+use crate::rules::{Direction, Library, Pattern, Scope};
 use crate::taxonomy::{Action, Category};
 
 #[derive(Debug, Subcommand)]
@@ -235,8 +234,9 @@ fn lint(
     let config = crate::config::Config::load(args.config.as_deref())?;
     let mut packs = config.rules.clone();
     packs.extend(args.rules.iter().cloned());
-    let (library, problems) =
+    let (library, mut problems) =
         Library::load_lenient(&packs, config.builtin_rules && !args.no_builtin_rules);
+    problems.extend(library.compile_all());
     let negatives = if negatives.is_empty() {
         None
     } else {
@@ -295,7 +295,7 @@ fn export(format: ExportFormat, args: &super::RuleArgs) -> Result<u8, Error> {
             .rules
             .iter()
             .filter(|r| r.scope == Scope::Line)
-            .map(|r| format!("{}\n", unnamed_groups(&r.pattern_src)))
+            .map(|r| format!("{}\n", unnamed_groups(r.pattern.as_str())))
             .collect(),
         ExportFormat::Json => json(
             &library
@@ -303,8 +303,8 @@ fn export(format: ExportFormat, args: &super::RuleArgs) -> Result<u8, Error> {
                 .iter()
                 .map(|r| Exported {
                     id: &r.id,
-                    pattern: &r.pattern_src,
-                    exclude: r.exclude.as_ref().map(regex::Regex::as_str),
+                    pattern: r.pattern.as_str(),
+                    exclude: r.exclude.as_ref().map(Pattern::as_str),
                     then: r
                         .window
                         .as_ref()

@@ -3,13 +3,19 @@
 //! Every pattern is parsed, and a set of literals is extracted such that any match of the pattern
 //! contains at least one of them (ASCII case folded, so the test is a superset of the regex's). One
 //! Aho-Corasick automaton over all those literals tells, per line, which patterns are worth running.
-//! Patterns with no usable literal (shorter than `MIN_LITERAL` bytes) are candidates on every line.
+//! Patterns with no usable literal (shorter than `MIN_LITERAL` bytes) are checked on every line,
+//! all together in one `RegexSet` pass, so only the ones that match become candidates.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use regex::{RegexSet, RegexSetBuilder};
 use regex_syntax::hir::{Class, Hir, HirKind};
 
 /// A literal shorter than this hits too many lines to be worth prefiltering on.
 const MIN_LITERAL: usize = 3;
+/// A literal's first this many bytes are what the automaton looks for: a line holding the literal
+/// holds its prefix, and short prefixes keep the automaton small and quick to build (measured on the
+/// built-in library: 16 bytes cuts the build from ~55 ms to ~19 ms and loses almost no selectivity).
+const MAX_LITERAL: usize = 16;
 /// Joining pieces stops before it makes more alternatives than this (an alternation of such
 /// products must still fit in `MAX_ALTERNATIVES`).
 const MAX_PRODUCT: usize = 16;
@@ -17,6 +23,8 @@ const MAX_PRODUCT: usize = 16;
 const MAX_REPEAT: u32 = 8;
 /// An alternation with more literals than this is not worth prefiltering on.
 const MAX_ALTERNATIVES: usize = 32;
+/// Compiled size cap for the set of patterns without literals; past it, each runs on its own.
+const SET_SIZE_LIMIT: usize = 16 << 20;
 
 /// The patterns' literals, compiled for one pass per line.
 #[derive(Debug)]
@@ -24,8 +32,10 @@ pub(crate) struct Prefilter {
     automaton: Option<AhoCorasick>,
     /// Literal index → the patterns that need it.
     owners: Vec<Vec<usize>>,
-    /// Patterns without a usable literal: candidates on every line.
+    /// Patterns without a usable literal: checked on every line.
     always: Vec<usize>,
+    /// `always` as one set, when it compiles: a line lists only those of them that match it.
+    always_set: Option<RegexSet>,
     /// Per-pattern stamp of the last line it was listed for, to list each pattern once per line.
     patterns: usize,
 }
@@ -47,7 +57,8 @@ impl Prefilter {
         for (index, pattern) in patterns.iter().enumerate() {
             match required_literals(pattern) {
                 Some(set) => {
-                    for lit in set {
+                    for mut lit in set {
+                        lit.truncate(MAX_LITERAL);
                         match literals.iter().position(|l| *l == lit) {
                             Some(at) => owners.get_mut(at).into_iter().for_each(|o| o.push(index)),
                             None => {
@@ -63,17 +74,28 @@ impl Prefilter {
         let automaton = if literals.is_empty() {
             None
         } else {
+            // A full DFA: the fastest overlapping search, ~5 MB for the built-in library's literals.
             Some(
                 AhoCorasickBuilder::new()
                     .ascii_case_insensitive(true)
                     .match_kind(MatchKind::Standard)
+                    .kind(Some(AhoCorasickKind::DFA))
                     .build(&literals)?,
             )
         };
+        let always_set = (!always.is_empty())
+            .then(|| {
+                RegexSetBuilder::new(always.iter().filter_map(|&i| patterns.get(i)))
+                    .size_limit(SET_SIZE_LIMIT)
+                    .build()
+                    .ok()
+            })
+            .flatten();
         Ok(Self {
             automaton,
             owners,
             always,
+            always_set,
             patterns: patterns.len(),
         })
     }
@@ -86,7 +108,14 @@ impl Prefilter {
         scratch.line += 1;
         let stamp = scratch.line;
         scratch.candidates.clear();
-        scratch.candidates.extend_from_slice(&self.always);
+        match &self.always_set {
+            Some(set) => scratch.candidates.extend(
+                set.matches(line)
+                    .iter()
+                    .filter_map(|i| self.always.get(i).copied()),
+            ),
+            None => scratch.candidates.extend_from_slice(&self.always),
+        }
         if let Some(ac) = &self.automaton {
             for m in ac.find_overlapping_iter(line) {
                 for &p in self
@@ -340,10 +369,10 @@ mod tests {
         assert_eq!(pf.unfiltered(), 1);
         let mut scratch = Scratch::default();
         for (line, expected) in [
-            ("write: No space left on device", vec![0, 2]),
-            ("CONNECTION RESET by peer", vec![1, 2]),
+            ("write: No space left on device", vec![0]),
+            ("CONNECTION RESET by peer", vec![1]),
             ("E   assert 1 == 2", vec![2]),
-            ("nothing here", vec![2]),
+            ("nothing here", vec![]),
         ] {
             pf.candidates(line, &mut scratch);
             assert_eq!(scratch.candidates, expected, "{line}");

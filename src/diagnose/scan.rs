@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 
 use super::prefilter::{Prefilter, Scratch};
 use crate::ingest::Line;
-use crate::rules::{Direction, Library, Rule, Scope, Window};
+use crate::rules::{Direction, Library, Pattern, Rule, Scope, Window};
 
 /// Hits kept per rule: the first few and a window of the latest, so memory is bounded per rule.
 const FIRST_HITS: usize = 8;
@@ -120,7 +120,7 @@ impl Matcher {
             .enumerate()
             .filter(|(_, r)| r.scope == Scope::Line)
         {
-            patterns.push(rule.pattern_src.as_str());
+            patterns.push(rule.pattern.as_str());
             slots.push((index, false));
             if let Some(window) = &rule.window {
                 patterns.push(window.pattern.as_str());
@@ -189,11 +189,13 @@ impl<'a> Scanner<'a> {
             }
             self.scratch.candidates = candidates;
         }
-        if self.before.len() == CONTEXT_BEFORE {
-            self.before.pop_front();
-        }
-        self.before
-            .push_back((line.number, cut(line.text, MAX_CONTEXT_TEXT)));
+        // The oldest context line's buffer is reused: no allocation per line.
+        let mut text = match self.before.len() == CONTEXT_BEFORE {
+            true => self.before.pop_front().map(|(_, t)| t).unwrap_or_default(),
+            false => String::new(),
+        };
+        cut_into(&mut text, line.text, MAX_CONTEXT_TEXT);
+        self.before.push_back((line.number, text));
     }
 
     fn feed_after_context(&mut self, line: &Line<'_>) {
@@ -286,10 +288,10 @@ impl<'a> Scanner<'a> {
         let Some((w, state)) = self.window(index, Direction::After) else {
             return;
         };
-        let Some(caps) = w.regex.captures(line.text) else {
+        let Some(caps) = w.pattern.captures(line.text) else {
             return;
         };
-        let captures = captured(&w.regex, &caps);
+        let captures = captured(&w.pattern, &caps);
         state.header = Some(Header {
             line: line.number,
             text: cut(line.text, MAX_HIT_TEXT),
@@ -308,25 +310,25 @@ impl<'a> Scanner<'a> {
             state.pending = None;
             return;
         }
-        let Some(caps) = then.regex.captures(line.text) else {
+        let Some(caps) = then.pattern.captures(line.text) else {
             return;
         };
         if let Some((mut hit, _)) = state.pending.take() {
-            hit.captures.extend(captured(&then.regex, &caps));
+            hit.captures.extend(captured(&then.pattern, &caps));
             hit.partner = Some((line.number, cut(line.text, MAX_HIT_TEXT)));
             state.keep(hit);
         }
     }
 }
 
-/// The named groups `regex` captured, by name, each value cut to a context line's length.
-pub(crate) fn captured(regex: &regex::Regex, caps: &regex::Captures<'_>) -> Vec<(String, String)> {
-    regex
-        .capture_names()
-        .flatten()
+/// The named groups `pattern` captured, by name, each value cut to a context line's length.
+pub(crate) fn captured(pattern: &Pattern, caps: &regex::Captures<'_>) -> Vec<(String, String)> {
+    pattern
+        .names()
+        .iter()
         .filter_map(|name| {
             Some((
-                name.to_owned(),
+                name.clone(),
                 cut(caps.name(name)?.as_str(), MAX_CONTEXT_TEXT),
             ))
         })
@@ -335,14 +337,24 @@ pub(crate) fn captured(regex: &regex::Regex, caps: &regex::Captures<'_>) -> Vec<
 
 /// `text` cut to at most `max` bytes, on a character boundary, marked with `…` when cut.
 pub(crate) fn cut(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    cut_into(&mut out, text, max);
+    out
+}
+
+/// [`cut`], into a buffer that is cleared first.
+fn cut_into(out: &mut String, text: &str, max: usize) {
+    out.clear();
     if text.len() <= max {
-        return text.to_owned();
+        out.push_str(text);
+        return;
     }
     let end = (0..=max)
         .rev()
         .find(|&i| text.is_char_boundary(i))
         .unwrap_or(0);
-    format!("{}…", text.get(..end).unwrap_or_default())
+    out.push_str(text.get(..end).unwrap_or_default());
+    out.push('…');
 }
 
 #[cfg(test)]

@@ -3,18 +3,15 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
 
+use super::pattern::{Compile, Pattern};
 use super::spec::{PackSpec, RuleSpec, Scope};
 use super::{Direction, Pack, PackOrigin, Rule, RulesError, Window};
 use crate::taxonomy::Category;
 
-/// Compiled size cap for one pattern: generous for real rules, fatal for pathological ones.
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
 /// A multi-line rule may look at most this many lines ahead.
 pub(crate) const MAX_WITHIN: u32 = 50;
-const MAX_PATTERN_LEN: usize = 4096;
 
 /// Parses and validates one pack's TOML text.
 pub(crate) fn parse_pack(
@@ -54,6 +51,12 @@ pub(crate) fn parse_pack(
             ));
         }
     };
+    // Built-in patterns are compiled in full by the test suite; a user's are compiled now, so a
+    // pattern over the size limit is reported before any log is read.
+    let when = match origin {
+        PackOrigin::Builtin(_) => Compile::OnFirstUse,
+        PackOrigin::File(_) => Compile::Now,
+    };
     let mut rules = Vec::with_capacity(entries.len());
     for (index, entry) in entries.iter().enumerate() {
         let id = entry
@@ -67,7 +70,7 @@ pub(crate) fn parse_pack(
         };
         let spec_rule =
             RuleSpec::deserialize(entry.clone()).map_err(|e| rule_err(e.message().to_owned()))?;
-        rules.push(compile(spec_rule, &spec.name).map_err(rule_err)?);
+        rules.push(compile(spec_rule, &spec.name, when).map_err(rule_err)?);
     }
     let pack = Pack {
         name: spec.name,
@@ -129,37 +132,7 @@ fn is_kebab(s: &str) -> bool {
         })
 }
 
-fn build_regex(what: &str, pattern: &str) -> Result<Regex, String> {
-    if pattern.is_empty() {
-        return Err(format!("{what} is empty"));
-    }
-    if pattern.len() > MAX_PATTERN_LEN {
-        return Err(format!(
-            "{what} is {} bytes long (the limit is {MAX_PATTERN_LEN})",
-            pattern.len()
-        ));
-    }
-    if pattern.contains('\n') {
-        return Err(format!(
-            "{what} spans lines; use `then` or `after` for multi-line rules"
-        ));
-    }
-    RegexBuilder::new(pattern)
-        .size_limit(REGEX_SIZE_LIMIT)
-        .build()
-        .map_err(|e| {
-            let lines: Vec<String> = e
-                .to_string()
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(str::to_owned)
-                .collect();
-            format!("invalid {what}: {}", lines.join(" "))
-        })
-}
-
-fn compile(spec: RuleSpec, pack: &str) -> Result<Rule, String> {
+fn compile(spec: RuleSpec, pack: &str, when: Compile) -> Result<Rule, String> {
     if !is_kebab(&spec.id) {
         return Err(
             "id is not kebab-case (lowercase letters, digits and single dashes)".to_owned(),
@@ -174,11 +147,10 @@ fn compile(spec: RuleSpec, pack: &str) -> Result<Rule, String> {
     if spec.title.trim().is_empty() || spec.title.contains('\n') {
         return Err("title must be one non-empty line".to_owned());
     }
-    let pattern = build_regex("pattern", &spec.pattern)?;
+    let pattern = Pattern::new("pattern", spec.pattern, when)?;
     let exclude = spec
         .exclude
-        .as_deref()
-        .map(|p| build_regex("exclude", p))
+        .map(|p| Pattern::new("exclude", p, when))
         .transpose()?;
     let window = match (spec.then, spec.after) {
         (Some(_), Some(_)) => return Err("a rule takes `then` or `after`, not both".to_owned()),
@@ -200,19 +172,14 @@ fn compile(spec: RuleSpec, pack: &str) -> Result<Rule, String> {
         }
         Some((direction, name, w)) => Some(Window {
             direction,
-            regex: build_regex(&format!("{name}.pattern"), &w.pattern)?,
-            pattern: w.pattern,
+            pattern: Pattern::new(&format!("{name}.pattern"), w.pattern, when)?,
             within: w.within,
         }),
         None => None,
     };
-    let mut captures: Vec<String> = pattern
-        .capture_names()
-        .flatten()
-        .map(str::to_owned)
-        .collect();
+    let mut captures: Vec<String> = pattern.names().to_vec();
     if let Some(w) = &window {
-        captures.extend(w.regex.capture_names().flatten().map(str::to_owned));
+        captures.extend(w.pattern.names().iter().cloned());
     }
     for (field, text) in std::iter::once(("title", &spec.title))
         .chain(spec.remediation.iter().map(|s| ("remediation", s)))
@@ -249,7 +216,6 @@ fn compile(spec: RuleSpec, pack: &str) -> Result<Rule, String> {
         pack: pack.to_owned(),
         category: spec.category,
         title: spec.title,
-        pattern_src: spec.pattern,
         scope: spec.scope,
         pattern,
         exclude,

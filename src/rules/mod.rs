@@ -2,14 +2,16 @@
 
 mod builtin;
 mod load;
+mod pattern;
 mod spec;
 
 use std::fmt;
 use std::path::PathBuf;
 
-use regex::{Captures, Regex};
+use regex::Captures;
 
 pub(crate) use load::placeholders;
+pub(crate) use pattern::Pattern;
 pub(crate) use spec::Scope;
 
 use crate::taxonomy::{Action, Category};
@@ -78,8 +80,7 @@ pub(crate) enum Direction {
 #[derive(Debug, Clone)]
 pub(crate) struct Window {
     pub(crate) direction: Direction,
-    pub(crate) pattern: String,
-    pub(crate) regex: Regex,
+    pub(crate) pattern: Pattern,
     pub(crate) within: u32,
 }
 
@@ -90,10 +91,9 @@ pub(crate) struct Rule {
     pub(crate) pack: String,
     pub(crate) category: Category,
     pub(crate) title: String,
-    pub(crate) pattern_src: String,
-    pub(crate) pattern: Regex,
+    pub(crate) pattern: Pattern,
     pub(crate) scope: Scope,
-    pub(crate) exclude: Option<Regex>,
+    pub(crate) exclude: Option<Pattern>,
     pub(crate) window: Option<Window>,
     pub(crate) confidence: f64,
     pub(crate) remediation: Vec<String>,
@@ -174,6 +174,32 @@ impl Library {
             true => Ok(library),
             false => Err(problems.remove(0)),
         }
+    }
+
+    /// Compiles every pattern not compiled yet, and says which cannot be (for `rules lint` and the
+    /// built-in library test: a built-in pattern is otherwise compiled on first use).
+    pub(crate) fn compile_all(&self) -> Vec<RulesError> {
+        let mut problems = Vec::new();
+        for rule in &self.rules {
+            let patterns = std::iter::once(("pattern", &rule.pattern))
+                .chain(rule.exclude.iter().map(|p| ("exclude", p)))
+                .chain(rule.window.iter().map(|w| match w.direction {
+                    Direction::Then => ("then.pattern", &w.pattern),
+                    Direction::After => ("after.pattern", &w.pattern),
+                }));
+            for (what, pattern) in patterns {
+                if let Err(reason) = pattern.compile(what) {
+                    problems.push(RulesError::Rule {
+                        file: self
+                            .origin_of(rule)
+                            .map_or_else(|| rule.pack.clone(), ToString::to_string),
+                        rule: rule.id.clone(),
+                        reason,
+                    });
+                }
+            }
+        }
+        problems
     }
 
     /// One digest over every pack in force, in load order.
@@ -306,8 +332,31 @@ examples = ["write /tmp/x: No space left on device"]
     }
 
     #[test]
-    fn builtin_library_loads() {
+    fn builtin_library_loads_and_every_pattern_compiles() {
         let lib = Library::load(&[], true).unwrap();
-        assert!(!lib.rules.is_empty());
+        assert!(lib.rules.len() >= 150, "{} rules", lib.rules.len());
+        let problems: Vec<String> = lib.compile_all().iter().map(ToString::to_string).collect();
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    #[test]
+    fn a_lazy_pattern_over_the_size_limit_is_reported_by_compile_all() {
+        let text = format!(
+            "[pack]\nname = \"demo\"\nversion = \"1\"\n\n[[rules]]\nid = \"demo-big\"\ncategory = \"network\"\ntitle = \"t\"\nconfidence = 0.5\npattern = 'a{{1000}}{{1000}}'\n"
+        );
+        let (pack, rules) =
+            load::parse_pack("big.toml", &text, PackOrigin::Builtin("big.toml")).unwrap();
+        let lib = Library {
+            packs: vec![pack],
+            rules,
+        };
+        assert!(lib.rules[0].match_line(&"a".repeat(10)).is_none());
+        let problems: Vec<String> = lib.compile_all().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            problems,
+            [
+                "rules/big.toml (built in): rule 'demo-big': invalid pattern: Compiled regex exceeds size limit of 1048576 bytes."
+            ]
+        );
     }
 }
