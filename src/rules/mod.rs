@@ -341,11 +341,9 @@ examples = ["write /tmp/x: No space left on device"]
 
     #[test]
     fn a_lazy_pattern_over_the_size_limit_is_reported_by_compile_all() {
-        let text = format!(
-            "[pack]\nname = \"demo\"\nversion = \"1\"\n\n[[rules]]\nid = \"demo-big\"\ncategory = \"network\"\ntitle = \"t\"\nconfidence = 0.5\npattern = 'a{{1000}}{{1000}}'\n"
-        );
+        let text = "[pack]\nname = \"demo\"\nversion = \"1\"\n\n[[rules]]\nid = \"demo-big\"\ncategory = \"network\"\ntitle = \"t\"\nconfidence = 0.5\npattern = 'a{1000}{1000}'\n";
         let (pack, rules) =
-            load::parse_pack("big.toml", &text, PackOrigin::Builtin("big.toml")).unwrap();
+            load::parse_pack("big.toml", text, PackOrigin::Builtin("big.toml")).unwrap();
         let lib = Library {
             packs: vec![pack],
             rules,
