@@ -163,8 +163,8 @@ impl Library {
         (Self { packs, rules }, problems)
     }
 
-    /// Builds a library from in-memory packs (`(file name, TOML text)`), for tests and checks.
-    #[cfg(test)]
+    /// Builds a library from in-memory packs (`(file name, TOML text)`, compiled as a user's), for
+    /// tests and fuzzing.
     pub(crate) fn from_texts(texts: &[(&str, &str)]) -> Result<Self, RulesError> {
         let parsed = texts.iter().map(|(file, text)| {
             load::parse_pack(file, text, PackOrigin::File(PathBuf::from(file)))
