@@ -68,6 +68,12 @@ pub(crate) fn plan_jobs(
     diagnosed
         .into_iter()
         .map(|(job, diagnosis)| {
+            if job.lines == 0 && job.incomplete.is_none() {
+                degraded.push(format!(
+                    "{}: the log is empty; there is nothing to diagnose",
+                    job.origin
+                ));
+            }
             if job.cut_lines > 0 {
                 degraded.push(format!(
                     "{}: {} line(s) longer than 64 KiB were examined only in part",

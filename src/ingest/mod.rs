@@ -1,5 +1,6 @@
 //! Ingest: turn log sources into normalised, numbered lines and what the log says about its job.
 
+mod limits;
 mod lines;
 mod normalize;
 mod outcome;
@@ -64,7 +65,8 @@ pub(crate) struct JobLog {
     /// The line that told the outcome.
     pub(crate) outcome_line: Option<u64>,
     pub(crate) steps: Vec<Step>,
-    /// Set when reading stopped early (a truncated gzip, an I/O error): what was read is still diagnosed.
+    /// Set when reading stopped early (a truncated gzip, an I/O error, a decompression limit): what
+    /// was read is still diagnosed.
     pub(crate) incomplete: Option<String>,
 }
 
@@ -110,7 +112,7 @@ pub(crate) fn read(
     });
     // Whatever was read before a failure (a truncated or corrupt gzip, say) is still evidence.
     let incomplete = match result {
-        Ok(()) => None,
+        Ok(partial) => partial,
         Err(IngestError::Io { source, .. }) if number > 0 => Some(source.to_string()),
         Err(e) => return Err(e),
     };

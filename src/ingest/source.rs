@@ -8,6 +8,7 @@ use std::sync::Arc;
 use flate2::read::MultiGzDecoder;
 
 use super::IngestError;
+use super::limits::{Budget, Capped, Counted, MAX_ZIP_ENTRIES};
 
 const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
@@ -23,6 +24,8 @@ pub(crate) struct LogInput {
     /// Where it came from, for people: a path, `archive.zip!1_build.txt`, or `<stdin>`.
     pub(crate) origin: String,
     source: Source,
+    /// Why only part of the source will be read (a zip with too many entries), said in the report.
+    partial: Option<String>,
 }
 
 impl std::fmt::Debug for LogInput {
@@ -41,15 +44,35 @@ enum Source {
     Stdin(Box<dyn BufRead + Send>),
     /// Entries of a zip, read in order as one log; each may name the step it holds.
     Zip {
-        archive: Arc<ZipData>,
+        archive: Arc<Archive>,
         entries: Vec<(usize, Option<String>)>,
     },
+}
+
+/// A logs zip, and what all of its jobs together may still decompress to.
+#[derive(Debug)]
+struct Archive {
+    data: ZipData,
+    budget: Budget,
 }
 
 #[derive(Debug)]
 enum ZipData {
     File(PathBuf),
     Memory(Vec<u8>),
+}
+
+impl Archive {
+    fn new(data: ZipData) -> Arc<Self> {
+        let size = match &data {
+            ZipData::File(path) => std::fs::metadata(path).map_or(0, |m| m.len()),
+            ZipData::Memory(bytes) => bytes.len() as u64,
+        };
+        Arc::new(Self {
+            data,
+            budget: Budget::new(size),
+        })
+    }
 }
 
 /// A contiguous piece of one job's log: a whole file, or one step file of a logs zip.
@@ -111,7 +134,7 @@ fn file_inputs(path: &Path) -> Result<Vec<LogInput>, IngestError> {
     let got = read_up_to(&mut file, &mut magic).map_err(io_err(path))?;
     if magic.get(..got) == Some(ZIP_MAGIC) {
         return zip_inputs(
-            &Arc::new(ZipData::File(path.to_path_buf())),
+            &Archive::new(ZipData::File(path.to_path_buf())),
             &path.display().to_string(),
         );
     }
@@ -119,6 +142,7 @@ fn file_inputs(path: &Path) -> Result<Vec<LogInput>, IngestError> {
         name: job_name_from_file(path),
         origin: path.display().to_string(),
         source: Source::File(path.to_path_buf()),
+        partial: None,
     }])
 }
 
@@ -132,33 +156,42 @@ fn stdin_inputs() -> Result<Vec<LogInput>, IngestError> {
             .take(MAX_STDIN_ZIP)
             .read_to_end(&mut bytes)
             .map_err(io_err(stdin_path))?;
-        return zip_inputs(&Arc::new(ZipData::Memory(bytes)), "<stdin>");
+        return zip_inputs(&Archive::new(ZipData::Memory(bytes)), "<stdin>");
     }
     Ok(vec![LogInput {
         name: "stdin".to_owned(),
         origin: "<stdin>".to_owned(),
         source: Source::Stdin(Box::new(reader)),
+        partial: None,
     }])
 }
 
 /// The jobs of a GitHub Actions logs zip held in memory (as the run-logs API returns it).
 pub(crate) fn zip_from_bytes(bytes: Vec<u8>, origin: &str) -> Result<Vec<LogInput>, IngestError> {
-    zip_inputs(&Arc::new(ZipData::Memory(bytes)), origin)
+    zip_inputs(&Archive::new(ZipData::Memory(bytes)), origin)
 }
 
 /// Lists the jobs of a GitHub Actions logs zip.
 ///
 /// The zip holds `<n>_<job>.txt` (a job's whole log) and, sometimes, `<job>/<n>_<step>.txt` (its steps).
 /// A whole-job file is preferred; a job present only as step files is read step by step, in order.
-/// Entry names that climb out of the archive (`../x`) or are absolute are never read.
-fn zip_inputs(archive: &Arc<ZipData>, origin: &str) -> Result<Vec<LogInput>, IngestError> {
-    let names = with_archive(archive, |zip| {
+/// Entry names that climb out of the archive (`../x`) or are absolute are never read, and only the
+/// first `MAX_ZIP_ENTRIES` entries are considered.
+fn zip_inputs(archive: &Arc<Archive>, origin: &str) -> Result<Vec<LogInput>, IngestError> {
+    let mut names = with_archive(&archive.data, |zip| {
         let path = PathBuf::from(origin);
         zip.file_names()
             .map(|n| n.map(std::borrow::Cow::into_owned))
             .collect::<Result<Vec<String>, _>>()
             .map_err(|source| IngestError::Zip { path, source })
     })?;
+    let partial = (names.len() > MAX_ZIP_ENTRIES).then(|| {
+        format!(
+            "the archive holds {} entries; only the first {MAX_ZIP_ENTRIES} were considered",
+            names.len()
+        )
+    });
+    names.truncate(MAX_ZIP_ENTRIES);
     let index_of = |name: &str| names.iter().position(|n| n == name);
     let mut jobs: Vec<(String, String, usize)> = Vec::new();
     let mut step_dirs: std::collections::BTreeMap<String, Vec<(u64, String, String)>> =
@@ -198,6 +231,7 @@ fn zip_inputs(archive: &Arc<ZipData>, origin: &str) -> Result<Vec<LogInput>, Ing
                     archive: Arc::clone(archive),
                     entries: vec![(index, None)],
                 },
+                partial: partial.clone(),
             });
         }
     }
@@ -217,6 +251,7 @@ fn zip_inputs(archive: &Arc<ZipData>, origin: &str) -> Result<Vec<LogInput>, Ing
                 archive: Arc::clone(archive),
                 entries,
             },
+            partial: partial.clone(),
         });
     }
     Ok(inputs)
@@ -284,12 +319,16 @@ fn with_archive<T>(
 trait ReadSeek: Read + io::Seek {}
 impl<T: Read + io::Seek> ReadSeek for T {}
 
-/// Wraps a reader so gzip content is decompressed, whatever the file is called.
-fn maybe_gunzip<'a>(mut reader: Box<dyn BufRead + 'a>) -> io::Result<Box<dyn BufRead + 'a>> {
+/// Wraps a reader so gzip content is decompressed, whatever the file is called, within `budget`.
+fn maybe_gunzip<'a>(
+    mut reader: Box<dyn BufRead + 'a>,
+    budget: &'a Budget,
+) -> io::Result<Box<dyn BufRead + 'a>> {
     if reader.fill_buf()?.starts_with(GZIP_MAGIC) {
+        let decoder = MultiGzDecoder::new(Counted::new(reader, budget));
         return Ok(Box::new(BufReader::with_capacity(
             BLOCK,
-            MultiGzDecoder::new(reader),
+            Capped::new(decoder, budget),
         )));
     }
     Ok(reader)
@@ -302,62 +341,65 @@ impl LogInput {
             name: name.to_owned(),
             origin: origin.to_owned(),
             source: Source::Memory(bytes),
+            partial: None,
         }
     }
 
-    /// Reads the log, handing `f` each of its parts in order.
+    /// Reads the log, handing `f` each of its parts in order. Returns why only part of it was read,
+    /// when a limit stopped it.
     pub(crate) fn read_parts(
         self,
         f: &mut dyn FnMut(Part<'_>) -> io::Result<()>,
-    ) -> Result<(), IngestError> {
-        match self.source {
+    ) -> Result<Option<String>, IngestError> {
+        // A plain log spends nothing; a gzip one counts what it consumes against what it expands to.
+        let budget = Budget::new(0);
+        let mut whole = |reader: Box<dyn BufRead + '_>, origin: &Path| {
+            let mut reader = maybe_gunzip(reader, &budget).map_err(io_err(origin))?;
+            f(Part {
+                step: None,
+                reader: &mut reader,
+            })
+            .map_err(io_err(origin))
+        };
+        let stopped = match self.source {
             Source::File(path) => {
                 let file = File::open(&path).map_err(io_err(&path))?;
-                let mut reader = maybe_gunzip(Box::new(BufReader::with_capacity(BLOCK, file)))
-                    .map_err(io_err(&path))?;
-                f(Part {
-                    step: None,
-                    reader: &mut reader,
-                })
-                .map_err(io_err(&path))
+                whole(Box::new(BufReader::with_capacity(BLOCK, file)), &path)?;
+                budget.stopped()
             }
             Source::Memory(bytes) => {
-                let origin = PathBuf::from(&self.origin);
-                let mut reader =
-                    maybe_gunzip(Box::new(Cursor::new(bytes))).map_err(io_err(&origin))?;
-                f(Part {
-                    step: None,
-                    reader: &mut reader,
-                })
-                .map_err(io_err(&origin))
+                whole(Box::new(Cursor::new(bytes)), Path::new(&self.origin))?;
+                budget.stopped()
             }
             Source::Stdin(reader) => {
-                let stdin_path = Path::new("<stdin>");
-                let mut reader = maybe_gunzip(reader).map_err(io_err(stdin_path))?;
-                f(Part {
-                    step: None,
-                    reader: &mut reader,
-                })
-                .map_err(io_err(stdin_path))
+                whole(reader, Path::new("<stdin>"))?;
+                budget.stopped()
             }
-            Source::Zip { archive, entries } => with_archive(&archive, |zip| {
-                let origin = Path::new(&self.origin);
-                for (index, step) in &entries {
-                    let entry = zip.by_index(*index).map_err(|source| IngestError::Zip {
-                        path: origin.to_path_buf(),
-                        source,
-                    })?;
-                    let mut reader: Box<dyn BufRead> =
-                        Box::new(BufReader::with_capacity(BLOCK, entry));
-                    f(Part {
-                        step: step.as_deref(),
-                        reader: &mut reader,
-                    })
-                    .map_err(io_err(origin))?;
-                }
-                Ok(())
-            }),
-        }
+            Source::Zip { archive, entries } => {
+                with_archive(&archive.data, |zip| {
+                    let origin = Path::new(&self.origin);
+                    for (index, step) in &entries {
+                        let entry = zip.by_index(*index).map_err(|source| IngestError::Zip {
+                            path: origin.to_path_buf(),
+                            source,
+                        })?;
+                        let mut reader: Box<dyn BufRead> = Box::new(BufReader::with_capacity(
+                            BLOCK,
+                            Capped::new(entry, &archive.budget),
+                        ));
+                        f(Part {
+                            step: step.as_deref(),
+                            reader: &mut reader,
+                        })
+                        .map_err(io_err(origin))?;
+                    }
+                    Ok(())
+                })?;
+                archive.budget.stopped()
+            }
+        };
+        let reasons: Vec<String> = self.partial.into_iter().chain(stopped).collect();
+        Ok((!reasons.is_empty()).then(|| reasons.join("; ")))
     }
 }
 

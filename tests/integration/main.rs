@@ -22,6 +22,8 @@ mod github;
 mod fixtures;
 // Hostile log text: secrets, workflow commands, mentions, HTML, fence breaks.
 mod hostile;
+// Hostile files: huge, binary, empty, decompression bombs, unsafe archives, symlink loops, bad packs.
+mod hostile_files;
 // `replay`: outcomes, budgets under a retry storm, byte-identical output.
 mod replay;
 // `rules list|test|export|lint` and `schema`.
