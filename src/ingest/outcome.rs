@@ -2,7 +2,7 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use serde::Serialize;
 
 /// How the job ended, as far as its log tells.
@@ -73,11 +73,15 @@ const MARKERS: &[Marker] = &[
     Marker { pattern: r"^g?make(?:\[\d+\])?: \*\*\* \[.*\] Error (?P<code>\d+)", scope: Scope::Step, outcome: None },
 ];
 
-static COMPILED: LazyLock<Vec<(Regex, &'static Marker)>> = LazyLock::new(|| {
-    MARKERS
+/// The markers as one set (which of them match, in one pass), and each alone (for its captures).
+static COMPILED: LazyLock<Option<(RegexSet, Vec<Regex>)>> = LazyLock::new(|| {
+    let set = RegexSet::new(MARKERS.iter().map(|m| m.pattern)).ok()?;
+    let each = MARKERS
         .iter()
-        .filter_map(|m| Regex::new(m.pattern).ok().map(|re| (re, m)))
-        .collect()
+        .map(|m| Regex::new(m.pattern))
+        .collect::<Result<_, _>>()
+        .ok()?;
+    Some((set, each))
 });
 
 /// Cheap pre-check: every marker line starts with one of these bytes.
@@ -107,21 +111,22 @@ pub(crate) fn signal(line: &str) -> Option<Signal> {
     if !may_be_marker(line) {
         return None;
     }
-    COMPILED.iter().find_map(|(re, marker)| {
-        let caps = re.captures(line)?;
-        let outcome =
-            marker
-                .outcome
-                .unwrap_or_else(|| match caps.name("code").map(|c| c.as_str()) {
-                    Some("0") => Outcome::Passed,
-                    _ => Outcome::Failed,
-                });
-        let command = caps.name("cmd").map(|c| c.as_str().to_owned());
-        Some(Signal {
-            outcome,
-            scope: marker.scope,
-            command,
-        })
+    let (set, each) = COMPILED.as_ref()?;
+    // The first marker in list order wins, as the list puts specific markers before general ones.
+    let index = set.matches(line).iter().next()?;
+    let (re, marker) = each.get(index).zip(MARKERS.get(index))?;
+    let caps = re.captures(line)?;
+    let outcome = marker
+        .outcome
+        .unwrap_or_else(|| match caps.name("code").map(|c| c.as_str()) {
+            Some("0") => Outcome::Passed,
+            _ => Outcome::Failed,
+        });
+    let command = caps.name("cmd").map(|c| c.as_str().to_owned());
+    Some(Signal {
+        outcome,
+        scope: marker.scope,
+        command,
     })
 }
 
@@ -191,7 +196,8 @@ mod tests {
 
     #[test]
     fn all_markers_compile() {
-        assert_eq!(COMPILED.len(), MARKERS.len());
+        let (set, each) = COMPILED.as_ref().unwrap();
+        assert_eq!((set.len(), each.len()), (MARKERS.len(), MARKERS.len()));
     }
 
     #[test]
