@@ -20,7 +20,8 @@ const MASKS: &[(&str, &str)] = &[
     (r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b", "<time>"),
     (r"(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", "<uuid>"),
     // Durations: 1.23s, 450ms, 2m30s, 1h 2m, 00:01:02 is a time above.
-    (r"(?i)\b\d+(?:\.\d+)?\s?(?:ns|µs|us|ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?)\b(?:\s?\d+(?:\.\d+)?\s?(?:ms|s|m|min))*", "<dur>"),
+    // The word boundary closes the whole run, so `2m30s` is one duration (none falls after `m`).
+    (r"(?i)\b\d+(?:\.\d+)?\s?(?:ns|µs|us|ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?)(?:\s?\d+(?:\.\d+)?\s?(?:ns|µs|us|ms|s|m|min))*\b", "<dur>"),
     // Hex ids and digests (7+ hex digits with at least one digit), with an optional algorithm prefix.
     (r"(?i)\b(?:sha(?:1|256|512):)?[0-9a-f]*\d[0-9a-f]*\b", "<hex>"),
     (r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b", "<ip>"),
@@ -40,11 +41,13 @@ static COMPILED: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
 pub(crate) fn mask(text: &str) -> String {
     let mut out = text.trim().to_owned();
     for (i, (re, replacement)) in COMPILED.iter().enumerate() {
-        // The hex mask only applies to runs of 7+ characters; shorter runs are numbers, masked later.
+        // The hex mask only applies to runs of 7+ characters with a letter among them; shorter runs
+        // and plain digits are numbers, masked later (a pid of 999999 and one of 1000000 read alike).
         let next = if i == 5 {
             re.replace_all(&out, |c: &regex::Captures<'_>| {
                 let m = c.get(0).map_or("", |m| m.as_str());
-                if m.len() >= 7 {
+                let digest = m.contains(':') || m.bytes().any(|b| b.is_ascii_alphabetic());
+                if m.len() >= 7 && digest {
                     "<hex>".to_owned()
                 } else {
                     m.to_owned()

@@ -5,6 +5,8 @@ mod fallback;
 mod fingerprint;
 pub(crate) mod lint;
 mod prefilter;
+#[cfg(test)]
+mod props;
 mod scan;
 pub(crate) mod score;
 

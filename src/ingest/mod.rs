@@ -4,6 +4,8 @@ mod limits;
 mod lines;
 mod normalize;
 mod outcome;
+#[cfg(test)]
+mod props;
 mod source;
 mod steps;
 

@@ -29,7 +29,12 @@ impl Normalizer {
 
     fn apply(&mut self, raw: &[u8]) {
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        let decoded = String::from_utf8_lossy(raw);
+        // Strict validation is vectorised; the lossy decoder walks characters, so only invalid
+        // lines pay for it.
+        let decoded = match std::str::from_utf8(raw) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(raw),
+        };
         let mut line: &str = &decoded;
         let without_bom;
         if line.contains('\u{feff}') {
@@ -143,7 +148,13 @@ fn iso_timestamp_len(s: &[u8]) -> Option<usize> {
 
 /// Appends `s` to `out` without ANSI escape sequences and control characters (tabs are kept).
 pub(crate) fn strip_controls(s: &str, out: &mut String) {
-    if !s.bytes().any(|b| b < 0x20 && b != b'\t' || b == 0x7f) {
+    // 0xC2 leads the C1 controls U+0080..U+009F (and other Latin-1 characters, which pass below).
+    // A fold rather than `any`: without the early exit the compiler vectorises the scan, and
+    // almost every line has nothing to strip.
+    let special = s.bytes().fold(false, |found, b| {
+        found | (b < 0x20 && b != b'\t') | (b == 0x7f) | (b == 0xc2)
+    });
+    if !special {
         out.push_str(s);
         return;
     }

@@ -16,10 +16,8 @@ pub(crate) fn commands(text: &str) -> Cow<'_, str> {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
+    // The runner reads output with .NET's `ReadLine`, for which a lone `\r` also ends a line.
+    for line in text.split_inclusive(['\n', '\r']) {
         let body = line.trim_start();
         let indent = line.get(..line.len() - body.len()).unwrap_or_default();
         out.push_str(indent);
@@ -87,11 +85,16 @@ fn plain(text: &str) -> String {
         match c {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
+            // Log text is literal: a backslash must not escape the backtick after it (which would
+            // turn a code span's contents into live Markdown), nor `&#64;` decode to a mention.
+            '\\' => out.push_str("\\\\"),
+            '&' => out.push_str("&amp;"),
             '@' | '#'
                 if chars
                     .peek()
                     .is_some_and(|n| n.is_alphanumeric() || *n == '_' || *n == '-')
-                    && !prev.is_some_and(|p| p.is_alphanumeric()) =>
+                    // GitHub's pattern is `(?:^|\W)@`, with ASCII word characters: `é@x` mentions.
+                    && !prev.is_some_and(|p| p.is_ascii_alphanumeric()) =>
             {
                 out.push(c);
                 out.push(ZWSP);

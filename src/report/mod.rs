@@ -4,6 +4,8 @@ mod build;
 pub(crate) mod escape;
 mod markdown;
 pub(crate) mod model;
+#[cfg(test)]
+mod props;
 pub(crate) mod summary;
 mod text;
 pub(crate) mod workflow;
