@@ -6,9 +6,13 @@
 //! Patterns with no usable literal (shorter than `MIN_LITERAL` bytes) are checked on every line,
 //! all together in one `RegexSet` pass, so only the ones that match become candidates.
 
+use std::collections::HashMap;
+
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::{RegexSet, RegexSetBuilder};
 use regex_syntax::hir::{Class, Hir, HirKind};
+
+use crate::rules::Pattern;
 
 /// A literal shorter than this hits too many lines to be worth prefiltering on.
 const MIN_LITERAL: usize = 3;
@@ -49,22 +53,26 @@ pub(crate) struct Scratch {
 }
 
 impl Prefilter {
-    /// Builds the prefilter over `patterns` (already known to be valid regexes).
-    pub(crate) fn new(patterns: &[&str]) -> Result<Self, aho_corasick::BuildError> {
+    /// Builds the prefilter over `patterns`.
+    pub(crate) fn new(patterns: &[&Pattern]) -> Result<Self, aho_corasick::BuildError> {
         let mut literals: Vec<Vec<u8>> = Vec::new();
         let mut owners: Vec<Vec<usize>> = Vec::new();
+        let mut index_of: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut always = Vec::new();
         for (index, pattern) in patterns.iter().enumerate() {
-            match required_literals(pattern) {
+            match literals_of(pattern.hir()) {
                 Some(set) => {
                     for mut lit in set {
                         lit.truncate(MAX_LITERAL);
-                        match literals.iter().position(|l| *l == lit) {
-                            Some(at) => owners.get_mut(at).into_iter().for_each(|o| o.push(index)),
-                            None => {
-                                literals.push(lit);
-                                owners.push(vec![index]);
-                            }
+                        let at = *index_of.entry(lit).or_insert_with_key(|lit| {
+                            literals.push(lit.clone());
+                            owners.push(Vec::new());
+                            owners.len() - 1
+                        });
+                        if let Some(o) = owners.get_mut(at)
+                            && o.last() != Some(&index)
+                        {
+                            o.push(index);
                         }
                     }
                 }
@@ -85,10 +93,14 @@ impl Prefilter {
         };
         let always_set = (!always.is_empty())
             .then(|| {
-                RegexSetBuilder::new(always.iter().filter_map(|&i| patterns.get(i)))
-                    .size_limit(SET_SIZE_LIMIT)
-                    .build()
-                    .ok()
+                RegexSetBuilder::new(
+                    always
+                        .iter()
+                        .filter_map(|&i| patterns.get(i).map(|p| p.as_str())),
+                )
+                .size_limit(SET_SIZE_LIMIT)
+                .build()
+                .ok()
             })
             .flatten();
         Ok(Self {
@@ -146,8 +158,12 @@ impl Prefilter {
 /// Literals (ASCII-lowercased) of which every match of `pattern` contains at least one, or `None`
 /// when no set of useful literals is required.
 pub(crate) fn required_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
-    let hir = regex_syntax::parse(pattern).ok()?;
-    let mut set = required(&hir)?;
+    literals_of(&regex_syntax::parse(pattern).ok()?)
+}
+
+/// [`required_literals`] of a parsed pattern.
+fn literals_of(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    let mut set = required(hir)?;
     set.sort();
     set.dedup();
     (set.iter().all(|l| l.len() >= MIN_LITERAL)).then_some(set)
@@ -364,8 +380,10 @@ mod tests {
 
     #[test]
     fn candidates_are_a_superset_of_matches() {
-        let patterns = ["No space left", r"(?i)connection reset", r"^E\s+\w"];
-        let pf = Prefilter::new(&patterns).unwrap();
+        let patterns = ["No space left", r"(?i)connection reset", r"^E\s+\w"].map(|p| {
+            Pattern::new("pattern", p.to_owned(), crate::rules::Compile::OnFirstUse).unwrap()
+        });
+        let pf = Prefilter::new(&patterns.each_ref()).unwrap();
         assert_eq!(pf.unfiltered(), 1);
         let mut scratch = Scratch::default();
         for (line, expected) in [

@@ -120,10 +120,10 @@ impl Matcher {
             .enumerate()
             .filter(|(_, r)| r.scope == Scope::Line)
         {
-            patterns.push(rule.pattern.as_str());
+            patterns.push(&rule.pattern);
             slots.push((index, false));
             if let Some(window) = &rule.window {
-                patterns.push(window.pattern.as_str());
+                patterns.push(&window.pattern);
                 slots.push((index, true));
             }
         }

@@ -11,6 +11,8 @@ use std::path::PathBuf;
 use regex::Captures;
 
 pub(crate) use load::placeholders;
+#[cfg(test)]
+pub(crate) use pattern::Compile;
 pub(crate) use pattern::Pattern;
 pub(crate) use spec::Scope;
 
