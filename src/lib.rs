@@ -28,6 +28,9 @@ mod report;
 mod rules;
 mod taxonomy;
 
+#[cfg(test)]
+mod props;
+
 pub mod harness;
 
 use std::io::Write as _;

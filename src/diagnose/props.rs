@@ -10,29 +10,11 @@
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
-use proptest::test_runner::RngSeed;
 
 use super::fingerprint::{VERSION, fingerprint, mask};
 
-/// CI must not flake: every run explores the same cases unless `PROPTEST_RNG_SEED` asks for others
-/// (and `PROPTEST_CASES` for more). No regression files are written into the source tree.
 fn config(cases: u32) -> ProptestConfig {
-    let base = ProptestConfig::default();
-    let rng_seed = match base.rng_seed {
-        RngSeed::Random => RngSeed::Fixed(0xf1_9e12),
-        fixed @ RngSeed::Fixed(_) => fixed,
-    };
-    let cases = if std::env::var_os("PROPTEST_CASES").is_some() {
-        base.cases
-    } else {
-        cases
-    };
-    ProptestConfig {
-        cases,
-        rng_seed,
-        failure_persistence: None,
-        ..base
-    }
+    crate::props::config(cases, 0xf1_9e12)
 }
 
 /// The kinds of volatile token that differ between two runs of one failure.

@@ -10,31 +10,13 @@
 use std::io::{BufReader, Write as _};
 
 use proptest::prelude::*;
-use proptest::test_runner::RngSeed;
 
 use super::lines::{MAX_LINE_BYTES, for_each_line};
 use super::normalize::Normalizer;
 use super::{IngestError, JobLog, LogInput, read};
 
-/// CI must not flake: every run explores the same cases unless `PROPTEST_RNG_SEED` asks for others
-/// (and `PROPTEST_CASES` for more). No regression files are written into the source tree.
 fn config(cases: u32) -> ProptestConfig {
-    let base = ProptestConfig::default();
-    let rng_seed = match base.rng_seed {
-        RngSeed::Random => RngSeed::Fixed(0x1e57_1a9e),
-        fixed @ RngSeed::Fixed(_) => fixed,
-    };
-    let cases = if std::env::var_os("PROPTEST_CASES").is_some() {
-        base.cases
-    } else {
-        cases
-    };
-    ProptestConfig {
-        cases,
-        rng_seed,
-        failure_persistence: None,
-        ..base
-    }
+    crate::props::config(cases, 0x1e57_1a9e)
 }
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -173,19 +155,21 @@ fn stamp_prefix() -> impl Strategy<Value = String> {
 }
 
 /// ANSI sequences seen in CI logs: colours, erase-line, OSC 8 hyperlinks, charset selection.
+const ANSI: &[&str] = &[
+    "\x1b[31m",
+    "\x1b[0m",
+    "\x1b[1;33m",
+    "\x1b[36;1m",
+    "\x1b[K",
+    "\x1b[2K",
+    "\x1b[0K",
+    "\x1b]8;;https://example.com\x07",
+    "\x1b]8;;\x1b\\",
+    "\x1b(B",
+];
+
 fn ansi() -> impl Strategy<Value = &'static str> {
-    prop::sample::select(vec![
-        "\x1b[31m",
-        "\x1b[0m",
-        "\x1b[1;33m",
-        "\x1b[36;1m",
-        "\x1b[K",
-        "\x1b[2K",
-        "\x1b[0K",
-        "\x1b]8;;https://example.com\x07",
-        "\x1b]8;;\x1b\\",
-        "\x1b(B",
-    ])
+    prop::sample::select(ANSI)
 }
 
 /// Visible line content: no newline, `\r`, control character or BOM, but anything else, with the
@@ -280,18 +264,7 @@ fn overwrite_segment() -> impl Strategy<Value = String> {
 /// The visible text of `s`: `s` without its ANSI sequences (the generators above emit no others).
 fn without_ansi(s: &str) -> String {
     let mut out = s.to_owned();
-    for seq in [
-        "\x1b[31m",
-        "\x1b[0m",
-        "\x1b[1;33m",
-        "\x1b[36;1m",
-        "\x1b[K",
-        "\x1b[2K",
-        "\x1b[0K",
-        "\x1b]8;;https://example.com\x07",
-        "\x1b]8;;\x1b\\",
-        "\x1b(B",
-    ] {
+    for seq in ANSI {
         out = out.replace(seq, "");
     }
     out

@@ -8,31 +8,14 @@
 )]
 
 use proptest::prelude::*;
-use proptest::test_runner::{RngSeed, TestCaseError};
+use proptest::test_runner::TestCaseError;
 
 use super::escape::{code_block, commands, inline};
 
 const ZWSP: char = '\u{200B}';
 
-/// CI must not flake: every run explores the same cases unless `PROPTEST_RNG_SEED` asks for others
-/// (and `PROPTEST_CASES` for more). No regression files are written into the source tree.
 fn config(cases: u32) -> ProptestConfig {
-    let base = ProptestConfig::default();
-    let rng_seed = match base.rng_seed {
-        RngSeed::Random => RngSeed::Fixed(0x00e5_ca9e),
-        fixed @ RngSeed::Fixed(_) => fixed,
-    };
-    let cases = if std::env::var_os("PROPTEST_CASES").is_some() {
-        base.cases
-    } else {
-        cases
-    };
-    ProptestConfig {
-        cases,
-        rng_seed,
-        failure_persistence: None,
-        ..base
-    }
+    crate::props::config(cases, 0x00e5_ca9e)
 }
 
 /// Hostile log text: arbitrary Unicode mixed with what Markdown, GitHub and the Actions runner react
