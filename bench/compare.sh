@@ -10,7 +10,9 @@
 # Builds SIZE_MB (default 500) of log by concatenating the real logs in LOG_DIR (default
 # fixtures/logs; plain or gzip), exports the built-in line patterns with `rules export --format
 # regex`, then times `rg -c -f patterns big.log` and `recovery-agent diagnose big.log`, best of three
-# each, with GNU time for peak memory. Needs ripgrep and GNU time (`apt-get install ripgrep time`).
+# each, with GNU time for peak memory. Then, with hyperfine, `diagnose` from process start to exit on
+# a one-line log (start-up) and on the first 10 MB of the big log. Needs ripgrep and GNU time, and
+# hyperfine for the last part (`apt-get install ripgrep time hyperfine`).
 set -euo pipefail
 
 size_mb="${1:-500}"
@@ -64,3 +66,15 @@ awk -v bytes="$bytes" -v n="$patterns" -v rs="$rg_s" -v rk="$rg_kib" -v as="$ra_
   printf "%-28s %8.2f s %9.1f MB/s %8.1f MB peak\n", "recovery-agent diagnose", as, mb / (as > 0 ? as : 0.01), ak / 1024
   printf "throughput ratio (recovery-agent / ripgrep): %.1fx%s\n", (rs > 0 ? rs : 0.01) / (as > 0 ? as : 0.01), (note == "" ? "" : " at least")
 }'
+
+# Process start to exit: start-up alone, and a 10 MB log (GNU time's 10 ms resolution is too coarse).
+if command -v hyperfine > /dev/null; then
+  head -c 10000000 "$work/big.log" > "$work/10mb.log"
+  printf 'Error: one line\n' > "$work/one.log"
+  hyperfine --style none --warmup 2 --runs 20 --export-csv "$work/startup.csv" \
+    "$bin diagnose $work/one.log --exit-zero" "$bin diagnose $work/10mb.log --exit-zero" > /dev/null
+  awk -F, 'NR == 2 { label = "start-up (one-line log)" } NR == 3 { label = "10 MB log, start to exit" }
+    NR > 1 { printf "%-28s %8.1f ms mean %8.1f ms fastest (hyperfine, 20 runs)\n", label, $2 * 1000, $7 * 1000 }' "$work/startup.csv"
+else
+  echo "hyperfine not found: start-up not measured"
+fi
