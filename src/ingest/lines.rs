@@ -5,25 +5,27 @@ use std::io::{self, BufRead};
 /// The longest line prefix kept, in bytes; the rest of a longer line is skipped (and reported).
 pub(crate) const MAX_LINE_BYTES: usize = 64 * 1024;
 
-/// Calls `f` for every line of `reader`, split on `\n` only, so line numbers match `split('\n')`.
+/// Calls `f` for every line of `reader`, split on `\n` only, so line numbers match `split('\n')`,
+/// and adds the bytes it consumes to `total`.
 ///
 /// A line longer than `MAX_LINE_BYTES` is cut to its prefix, and `f` is told it was cut: memory stays
 /// bounded by one line however the input is shaped (a 200 MB log without a newline included). A final
-/// empty segment after a trailing `\n` is not a line. Returns the number of bytes read.
+/// empty segment after a trailing `\n` is not a line. When reading fails (a truncated gzip), the line
+/// read so far is still handed to `f` and `total` still counts it: it may be the one that matters.
 pub(crate) fn for_each_line(
     reader: &mut dyn BufRead,
     buf: &mut Vec<u8>,
+    total: &mut u64,
     mut f: impl FnMut(&[u8], bool),
-) -> io::Result<u64> {
-    let mut total = 0u64;
+) -> io::Result<()> {
     let mut cut = false;
     buf.clear();
-    loop {
+    let result = loop {
         let chunk = match reader.fill_buf() {
-            Ok([]) => break,
+            Ok([]) => break Ok(()),
             Ok(chunk) => chunk,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
+            Err(e) => break Err(e),
         };
         let (take, line_ends) = match memchr::memchr(b'\n', chunk) {
             Some(at) => (at + 1, true),
@@ -38,18 +40,18 @@ pub(crate) fn for_each_line(
         }
         buf.extend_from_slice(body.get(..body.len().min(room)).unwrap_or_default());
         reader.consume(take);
-        total += take as u64;
+        *total += take as u64;
         if line_ends {
             f(buf, cut);
             buf.clear();
             cut = false;
         }
-    }
+    };
     if !buf.is_empty() || cut {
         f(buf, cut);
         buf.clear();
     }
-    Ok(total)
+    result
 }
 
 #[cfg(test)]
@@ -59,7 +61,7 @@ mod tests {
     fn split(input: &[u8]) -> Vec<(Vec<u8>, bool)> {
         let mut out = Vec::new();
         let mut reader = io::BufReader::with_capacity(7, input);
-        for_each_line(&mut reader, &mut Vec::new(), |l, cut| {
+        for_each_line(&mut reader, &mut Vec::new(), &mut 0, |l, cut| {
             out.push((l.to_vec(), cut));
         })
         .unwrap();
@@ -86,6 +88,33 @@ mod tests {
             "a line longer than the buffer\nx",
             &["a line longer than the buffer", "x"],
         );
+    }
+
+    /// Fails after yielding its bytes, like a gzip stream that was cut short.
+    struct Truncated<'a>(&'a [u8]);
+
+    impl io::Read for Truncated<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "cut short"));
+            }
+            let n = out.len().min(self.0.len());
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_failed_read_still_yields_the_partial_line_and_counts_its_bytes() {
+        let mut reader = io::BufReader::new(Truncated(b"one\ntwo, unfinished"));
+        let (mut lines, mut total) = (Vec::new(), 0);
+        let result = for_each_line(&mut reader, &mut Vec::new(), &mut total, |l, _| {
+            lines.push(String::from_utf8_lossy(l).into_owned());
+        });
+        assert!(result.is_err());
+        assert_eq!(lines, ["one", "two, unfinished"]);
+        assert_eq!(total, 19);
     }
 
     #[test]

@@ -95,7 +95,7 @@ pub(crate) fn read(
         if let Some(step) = part.step {
             tracker.start_part(number + 1, step);
         }
-        bytes += lines::for_each_line(part.reader, &mut buf, |raw, cut| {
+        lines::for_each_line(part.reader, &mut buf, &mut bytes, |raw, cut| {
             number += 1;
             cut_lines += u64::from(cut);
             let line = normalizer.normalize(raw);

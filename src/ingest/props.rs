@@ -398,7 +398,13 @@ proptest! {
             check_numbering(&job, &seen)?;
             prop_assert!(job.incomplete.is_some(), "a truncated gzip read as complete");
             prop_assert!(seen.len() <= plain_seen.len());
-            prop_assert_eq!(&seen[..], &plain_seen[..seen.len()], "lines read are the log's own");
+            // The last line may be one the cut fell inside: read in part (its raw bytes a prefix,
+            // so its visible text need not be one), but it is still that line, with that number.
+            let whole_lines = seen.len().saturating_sub(1);
+            prop_assert_eq!(&seen[..whole_lines], &plain_seen[..whole_lines], "lines read are the log's own");
+            if let (Some(last), Some(same)) = (seen.last(), plain_seen.get(whole_lines)) {
+                prop_assert_eq!(last.0, same.0);
+            }
         }
     }
 
@@ -467,7 +473,8 @@ proptest! {
             .collect();
         let mut got = Vec::new();
         let mut reader = BufReader::with_capacity(capacity, input.as_slice());
-        let total = for_each_line(&mut reader, &mut Vec::new(), |line, cut| {
+        let mut total = 0;
+        for_each_line(&mut reader, &mut Vec::new(), &mut total, |line, cut| {
             got.push((line.to_vec(), cut));
         })
         .unwrap();

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::pattern::{Compile, Pattern};
+use super::pattern::{Budget, Compile, Pattern, USER_RULES};
 use super::spec::{PackSpec, RuleSpec, Scope};
 use super::{Direction, Pack, PackOrigin, Rule, RulesError, Window};
 use crate::taxonomy::Category;
@@ -18,6 +18,7 @@ pub(crate) fn parse_pack(
     file: &str,
     text: &str,
     origin: PackOrigin,
+    budget: &Budget,
 ) -> Result<(Pack, Vec<Rule>), RulesError> {
     let pack_err = |reason: String| RulesError::Pack {
         file: file.to_owned(),
@@ -51,11 +52,22 @@ pub(crate) fn parse_pack(
             ));
         }
     };
-    // Built-in patterns are compiled in full by the test suite; a user's are compiled now, so a
-    // pattern over the size limit is reported before any log is read.
+    // Built-in patterns are compiled in full by the test suite; a user's are measured now, so a
+    // pattern too large is reported before any log is read.
     let when = match origin {
         PackOrigin::Builtin(_) => Compile::OnFirstUse,
-        PackOrigin::File(_) => Compile::Now,
+        PackOrigin::File(_) => {
+            let left = budget.rules.get();
+            if entries.len() > left {
+                return Err(pack_err(format!(
+                    "{} rules is more than the {USER_RULES} all rule packs given may hold together \
+                     ({left} left)",
+                    entries.len()
+                )));
+            }
+            budget.rules.set(left - entries.len());
+            Compile::Measured(budget)
+        }
     };
     let mut rules = Vec::with_capacity(entries.len());
     for (index, entry) in entries.iter().enumerate() {
@@ -132,7 +144,7 @@ fn is_kebab(s: &str) -> bool {
         })
 }
 
-fn compile(spec: RuleSpec, pack: &str, when: Compile) -> Result<Rule, String> {
+fn compile(spec: RuleSpec, pack: &str, when: Compile<'_>) -> Result<Rule, String> {
     if !is_kebab(&spec.id) {
         return Err(
             "id is not kebab-case (lowercase letters, digits and single dashes)".to_owned(),
@@ -282,11 +294,14 @@ pub(crate) fn dedupe(rules: &mut Vec<Rule>, packs: &mut Vec<Pack>) -> Vec<RulesE
 }
 
 /// Reads a user pack from disk.
-pub(crate) fn read_pack_file(path: &Path) -> Result<(Pack, Vec<Rule>), RulesError> {
+pub(crate) fn read_pack_file(
+    path: &Path,
+    budget: &Budget,
+) -> Result<(Pack, Vec<Rule>), RulesError> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|source| RulesError::Read {
         file: file.clone(),
         source,
     })?;
-    parse_pack(&file, &text, PackOrigin::File(path.to_path_buf()))
+    parse_pack(&file, &text, PackOrigin::File(path.to_path_buf()), budget)
 }

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use regex::Captures;
 
 pub(crate) use load::placeholders;
+use pattern::Budget;
 #[cfg(test)]
 pub(crate) use pattern::Compile;
 pub(crate) use pattern::Pattern;
@@ -142,9 +143,15 @@ impl Library {
         let builtins = if builtin { builtin::PACKS } else { &[] }
             .iter()
             .map(|(file, text)| {
-                load::parse_pack(&format!("rules/{file}"), text, PackOrigin::Builtin(file))
+                load::parse_pack(
+                    &format!("rules/{file}"),
+                    text,
+                    PackOrigin::Builtin(file),
+                    &Budget::default(),
+                )
             });
-        let users = extra.iter().map(|path| load::read_pack_file(path));
+        let budget = Budget::default();
+        let users = extra.iter().map(|path| load::read_pack_file(path, &budget));
         Self::assemble(builtins.chain(users))
     }
 
@@ -168,8 +175,9 @@ impl Library {
     /// Builds a library from in-memory packs (`(file name, TOML text)`, compiled as a user's), for
     /// tests and fuzzing.
     pub(crate) fn from_texts(texts: &[(&str, &str)]) -> Result<Self, RulesError> {
+        let budget = Budget::default();
         let parsed = texts.iter().map(|(file, text)| {
-            load::parse_pack(file, text, PackOrigin::File(PathBuf::from(file)))
+            load::parse_pack(file, text, PackOrigin::File(PathBuf::from(file)), &budget)
         });
         let (library, mut problems) = Self::assemble(parsed);
         match problems.is_empty() {
@@ -344,8 +352,13 @@ examples = ["write /tmp/x: No space left on device"]
     #[test]
     fn a_lazy_pattern_over_the_size_limit_is_reported_by_compile_all() {
         let text = "[pack]\nname = \"demo\"\nversion = \"1\"\n\n[[rules]]\nid = \"demo-big\"\ncategory = \"network\"\ntitle = \"t\"\nconfidence = 0.5\npattern = 'a{1000}{1000}'\n";
-        let (pack, rules) =
-            load::parse_pack("big.toml", text, PackOrigin::Builtin("big.toml")).unwrap();
+        let (pack, rules) = load::parse_pack(
+            "big.toml",
+            text,
+            PackOrigin::Builtin("big.toml"),
+            &Budget::default(),
+        )
+        .unwrap();
         let lib = Library {
             packs: vec![pack],
             rules,

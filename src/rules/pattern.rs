@@ -3,17 +3,42 @@
 //! Compiling ~600 Unicode-aware regexes costs a quarter of a second and tens of megabytes, while a
 //! typical log gives the literal prefilter a handful of candidate rules. So built-in patterns, which
 //! the test suite compiles in full, are parsed at load (syntax errors and capture names are known)
-//! and compiled on first use. A user's pack is compiled at load, so a pattern over the size limit is
-//! reported there, naming its file and rule.
+//! and compiled on first use. A user's patterns are also measured at load, against a limit per
+//! pattern and a [`Budget`] for all of them, so a pattern too large is reported there, naming its
+//! file and rule, and no pack can make loading slow or memory-hungry (a few kilobytes of `\w{20}`
+//! patterns would otherwise compile to gigabytes).
 
+use std::cell::Cell;
 use std::sync::OnceLock;
 
 use regex::{Captures, Regex, RegexBuilder};
+use regex_automata::nfa::thompson;
 use regex_syntax::hir::{Hir, HirKind};
 
 /// Compiled size cap for one pattern: generous for real rules, fatal for pathological ones.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
 const MAX_PATTERN_LEN: usize = 4096;
+/// What all of a user's patterns together may compile to: the built-in library's 570 rule patterns
+/// take 5.6 MB, so this leaves room for several libraries of that size, not for a pathological one.
+pub(crate) const USER_SIZE_BUDGET: usize = 32 << 20;
+/// How many rules a user's packs may hold in all: the literal prefilter grows with them.
+pub(crate) const USER_RULES: usize = 5_000;
+
+/// What a user's packs may still add, shared by all of them in one load.
+#[derive(Debug)]
+pub(crate) struct Budget {
+    bytes: Cell<usize>,
+    pub(crate) rules: Cell<usize>,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Self {
+            bytes: Cell::new(USER_SIZE_BUDGET),
+            rules: Cell::new(USER_RULES),
+        }
+    }
+}
 
 /// A validated pattern; its regex is built once, on first use, and shared by every thread.
 #[derive(Debug, Clone)]
@@ -28,18 +53,18 @@ pub(crate) struct Pattern {
     compiled: OnceLock<Result<Regex, String>>,
 }
 
-/// When a pattern is compiled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Compile {
-    /// At load: every error is reported before any log is read.
-    Now,
-    /// On first use: syntax is checked at load, the size limit when first matched.
+/// How much a pattern is checked at load; either way it is compiled on first use.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Compile<'b> {
+    /// Syntax and size, against the limit per pattern and what is left of the budget: a user's.
+    Measured(&'b Budget),
+    /// Syntax only (built-in patterns, which the test suite compiles in full).
     OnFirstUse,
 }
 
 impl Pattern {
     /// Checks `src` (`what` names the field in errors: `pattern`, `then.pattern`, …).
-    pub(crate) fn new(what: &str, src: String, when: Compile) -> Result<Self, String> {
+    pub(crate) fn new(what: &str, src: String, when: Compile<'_>) -> Result<Self, String> {
         if src.is_empty() {
             return Err(format!("{what} is empty"));
         }
@@ -58,16 +83,15 @@ impl Pattern {
             regex_syntax::parse(&src).map_err(|e| format!("invalid {what}: {}", one_line(&e)))?;
         let mut names = Vec::new();
         capture_names(&hir, &mut names);
-        let pattern = Self {
+        if let Compile::Measured(budget) = when {
+            measure(&hir, budget).map_err(|e| format!("invalid {what}: {e}"))?;
+        }
+        Ok(Self {
             src,
             hir,
             names,
             compiled: OnceLock::new(),
-        };
-        if when == Compile::Now {
-            pattern.compile(what)?;
-        }
-        Ok(pattern)
+        })
     }
 
     /// Compiles now if not done yet; the error says why the regex cannot be built.
@@ -109,6 +133,31 @@ impl Pattern {
                 .build()
                 .map_err(|e| one_line(&e))
         })
+    }
+}
+
+/// Builds the pattern's automaton (the bulk of a compiled regex) within the limit per pattern and
+/// what is left of `budget`, and takes its size from the budget. The automaton is dropped: memory at
+/// load stays that of one pattern.
+fn measure(hir: &Hir, budget: &Budget) -> Result<(), String> {
+    let left = budget.bytes.get();
+    let limit = REGEX_SIZE_LIMIT.min(left);
+    let nfa = thompson::Compiler::new()
+        .configure(thompson::Config::new().nfa_size_limit(Some(limit)))
+        .build_from_hir(hir);
+    match nfa {
+        Ok(nfa) => {
+            budget.bytes.set(left.saturating_sub(nfa.memory_usage()));
+            Ok(())
+        }
+        Err(_) if limit < REGEX_SIZE_LIMIT => Err(format!(
+            "the patterns of all rule packs given may compile to {} MiB in all, and this one \
+             does not fit in what the earlier ones left",
+            USER_SIZE_BUDGET >> 20
+        )),
+        Err(_) => Err(format!(
+            "Compiled regex exceeds size limit of {REGEX_SIZE_LIMIT} bytes."
+        )),
     }
 }
 

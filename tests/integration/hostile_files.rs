@@ -297,3 +297,54 @@ fn rule_packs_with_enormous_or_invalid_regexes_name_the_rule() {
         assert!(stderr.starts_with(&expected), "{stderr}");
     }
 }
+
+/// Runs `rules list` on one user pack (no built-in rules) and returns the exit code and stderr.
+fn list_pack(pack: &Path) -> (Option<i32>, String) {
+    let out = bin()
+        .args(["rules", "list", "--no-builtin-rules", "--rules"])
+        .arg(pack)
+        .timeout(HANG)
+        .output()
+        .unwrap();
+    (out.status.code(), String::from_utf8(out.stderr).unwrap())
+}
+
+#[test]
+fn rule_packs_cannot_make_loading_slow_or_memory_hungry() {
+    let dir = tempfile::tempdir().unwrap();
+    // Each `\w{20}` compiles to most of the per-pattern limit (Unicode word characters): 8 KiB of
+    // them once cost 235 MB and 1.6 s to load, 64 KiB 1.8 GB and 16 s.
+    let heavy = dir.path().join("heavy.toml");
+    let mut text = String::from("[pack]\nname = \"heavy\"\nversion = \"1\"\n");
+    for i in 0..64 {
+        text.push_str(&format!(
+            "\n[[rules]]\nid = \"h{i}\"\ncategory = \"network\"\ntitle = \"t\"\nconfidence = 0.5\npattern = '\\w{{20}}'\nexclude = '\\w{{20}}'\nthen = {{ pattern = '\\w{{20}}', within = 2 }}\n"
+        ));
+    }
+    std::fs::write(&heavy, text).unwrap();
+    let (code, stderr) = list_pack(&heavy);
+    assert_eq!(code, Some(3));
+    assert!(
+        stderr.contains("may compile to 32 MiB in all, and this one does not fit"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.starts_with(&format!("error: {}: rule 'h", heavy.display())),
+        "{stderr}"
+    );
+
+    let many = dir.path().join("many.toml");
+    let mut text = String::from("[pack]\nname = \"many\"\nversion = \"1\"\n");
+    for i in 0..5_001 {
+        text.push_str(&format!(
+            "\n[[rules]]\nid = \"m{i}\"\ncategory = \"network\"\ntitle = \"t\"\nconfidence = 0.5\npattern = 'literal {i}'\n"
+        ));
+    }
+    std::fs::write(&many, text).unwrap();
+    let (code, stderr) = list_pack(&many);
+    assert_eq!(code, Some(3));
+    assert!(
+        stderr.contains("5001 rules is more than the 5000 all rule packs given may hold together"),
+        "{stderr}"
+    );
+}
