@@ -38,8 +38,8 @@ pub fn ingest(bytes: &[u8]) -> Result<Read, String> {
     })
 }
 
-/// Parses `text` as a user's rule pack, compiling every pattern: the rule count, or the error as a
-/// user would see it.
+/// Parses `text` as a user's rule pack, with every check a user's pack gets at load (patterns
+/// measured against the size limits included): the rule count, or the error as a user would see it.
 pub fn rule_pack(text: &str) -> Result<usize, String> {
     Library::from_texts(&[("fuzz.toml", text)])
         .map(|library| library.rules.len())

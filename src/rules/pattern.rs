@@ -48,8 +48,9 @@ pub(crate) struct Pattern {
     /// noticeable part of start-up).
     hir: Hir,
     names: Vec<String>,
-    /// An error inside when compiling failed: only possible for a lazy pattern over the size limit,
-    /// which the built-in library test rules out. Such a pattern never matches.
+    /// An error inside when compiling failed: a pattern over the size limit that the checks at load
+    /// let through (built-in ones are all compiled by a test; a user's NFA was measured). Such a
+    /// pattern never matches, and `rules lint`, which compiles every pattern, reports it.
     compiled: OnceLock<Result<Regex, String>>,
 }
 
