@@ -16,8 +16,11 @@ use recovery_agent::harness::{Diagnoser, Rules};
 // borrows the library, so both live for the whole run.
 static RULES: LazyLock<Rules> =
     LazyLock::new(|| Rules::builtin().unwrap_or_else(|e| panic!("built-in rules: {e}")));
-static DIAGNOSER: LazyLock<Diagnoser<'static>> =
-    LazyLock::new(|| RULES.diagnoser().unwrap_or_else(|e| panic!("built-in matcher: {e}")));
+static DIAGNOSER: LazyLock<Diagnoser<'static>> = LazyLock::new(|| {
+    RULES
+        .diagnoser()
+        .unwrap_or_else(|e| panic!("built-in matcher: {e}"))
+});
 
 fuzz_target!(
     init: {

@@ -92,10 +92,19 @@ fuzz_target!(|data: &[u8]| {
     if want.bytes > RATIO_FROM {
         // The decompression budget may have ended the stream early: bounds only.
         if let Ok(read) = &got {
-            assert!(read.lines <= want.lines, "budget: more lines than the stream holds");
-            assert!(read.bytes <= want.bytes, "budget: more bytes than the stream holds");
+            assert!(
+                read.lines <= want.lines,
+                "budget: more lines than the stream holds"
+            );
+            assert!(
+                read.bytes <= want.bytes,
+                "budget: more bytes than the stream holds"
+            );
             if (data.len() as u64).saturating_mul(MAX_RATIO) < RATIO_FROM {
-                assert!(read.incomplete.is_some(), "a bomb past the ratio limit read as complete");
+                assert!(
+                    read.incomplete.is_some(),
+                    "a bomb past the ratio limit read as complete"
+                );
             }
         }
         return;
@@ -112,8 +121,14 @@ fuzz_target!(|data: &[u8]| {
                 want.lines + want.partial > 0,
                 "ingest read a stream that failed before any text: {why}"
             );
-            assert!(read.incomplete.is_some(), "a failing stream must be reported incomplete");
-            assert_eq!(read.bytes, want.bytes, "gzip failed: bytes read before the failure");
+            assert!(
+                read.incomplete.is_some(),
+                "a failing stream must be reported incomplete"
+            );
+            assert_eq!(
+                read.bytes, want.bytes,
+                "gzip failed: bytes read before the failure"
+            );
             assert_eq!(
                 read.lines,
                 want.lines + want.partial,
@@ -126,7 +141,10 @@ fuzz_target!(|data: &[u8]| {
                 "a stream that failed after {} complete lines is still evidence",
                 want.lines
             );
-            assert_eq!(want.partial, 0, "text read before the failure is evidence: {why}");
+            assert_eq!(
+                want.partial, 0,
+                "text read before the failure is evidence: {why}"
+            );
         }
     }
 });

@@ -32,7 +32,10 @@ fuzz_target!(|data: &[u8]| {
                 message.starts_with("fuzz.toml: "),
                 "an error must name the pack's file: {message:?}"
             );
-            assert!(message.len() > "fuzz.toml: ".len(), "an empty error: {message:?}");
+            assert!(
+                message.len() > "fuzz.toml: ".len(),
+                "an empty error: {message:?}"
+            );
         }
     }
 });
