@@ -194,9 +194,7 @@ pub(crate) fn lint(
             .window
             .as_ref()
             .is_some_and(|w| w.direction == Direction::After);
-        if rule.scope == Scope::Line
-            && !windowed
-            && required_literals(rule.pattern.as_str()).is_none()
+        if rule.scope == Scope::Line && !windowed && required_literals(rule.pattern.hir()).is_none()
         {
             findings.push(w("no-literal", "the pattern has no literal of 3+ characters to prefilter on: it runs on every line".to_owned()));
         }

@@ -60,7 +60,7 @@ impl Prefilter {
         let mut index_of: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut always = Vec::new();
         for (index, pattern) in patterns.iter().enumerate() {
-            match literals_of(pattern.hir()) {
+            match required_literals(pattern.hir()) {
                 Some(set) => {
                     for mut lit in set {
                         lit.truncate(MAX_LITERAL);
@@ -157,12 +157,7 @@ impl Prefilter {
 
 /// Literals (ASCII-lowercased) of which every match of `pattern` contains at least one, or `None`
 /// when no set of useful literals is required.
-pub(crate) fn required_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
-    literals_of(&regex_syntax::parse(pattern).ok()?)
-}
-
-/// [`required_literals`] of a parsed pattern.
-fn literals_of(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+pub(crate) fn required_literals(hir: &Hir) -> Option<Vec<Vec<u8>>> {
     let mut set = required(hir)?;
     set.sort();
     set.dedup();
@@ -340,7 +335,7 @@ mod tests {
     fn extracts_required_literals() {
         #[track_caller]
         fn case(pattern: &str, expected: Option<&[&str]>) {
-            let got = required_literals(pattern).map(|set| {
+            let got = required_literals(&regex_syntax::parse(pattern).unwrap()).map(|set| {
                 set.into_iter()
                     .map(|l| String::from_utf8(l).unwrap())
                     .collect::<Vec<_>>()

@@ -109,6 +109,19 @@ pub(crate) fn redact_run(text: &str) -> String {
     speed.replace_all(&text, "[throughput]").into_owned()
 }
 
+/// Fails unless one entry of the report's `degraded` contains every one of `parts`.
+#[track_caller]
+pub(crate) fn assert_degraded(report: &Value, parts: &[&str]) {
+    let degraded = report["degraded"].as_array().unwrap();
+    assert!(
+        degraded.iter().any(|d| {
+            let d = d.as_str().unwrap();
+            parts.iter().all(|p| d.contains(p))
+        }),
+        "no `degraded` entry says {parts:?}: {degraded:?}"
+    );
+}
+
 /// Fails the test, showing the command's standard error, unless it exited successfully.
 #[track_caller]
 pub(crate) fn assert_success(out: &std::process::Output) {

@@ -542,13 +542,7 @@ async fn with_the_api_down_the_report_is_still_written() {
         .await;
     let out = run(&server, &[], Some("t")).await;
     assert_eq!(out.code, Some(7), "{}", out.stderr);
-    let degraded = out.report["degraded"].as_array().unwrap();
-    assert!(
-        degraded
-            .iter()
-            .any(|d| d.as_str().unwrap().contains("could not be read")),
-        "{degraded:?}"
-    );
+    crate::common::assert_degraded(&out.report, &["could not be read"]);
     assert!(writes(&server).await.is_empty());
     // Reads are retried with back-off, then the breaker stops further calls.
     let calls = requests(&server).await.len();
@@ -665,13 +659,7 @@ async fn a_missing_job_log_is_reported_not_fatal() {
         .await;
     accept_writes(&server).await;
     let out = run(&server, &["--exit-zero"], Some("t")).await;
-    let degraded = out.report["degraded"].as_array().unwrap();
-    assert!(
-        degraded
-            .iter()
-            .any(|d| d.as_str().unwrap().contains("job `build`: log unavailable")),
-        "{degraded:?}"
-    );
+    crate::common::assert_degraded(&out.report, &["job `build`: log unavailable"]);
     let zip = repo(&format!("/actions/runs/{RUN}/attempts/1/logs"));
     assert_eq!(count(&server, "GET", &zip).await, 1, "the zip was tried");
     assert!(
@@ -708,13 +696,7 @@ async fn without_a_token_nothing_is_written_and_the_report_says_so() {
     let out = run(&server, &["--exit-zero"], None).await;
     assert!(writes(&server).await.is_empty());
     assert_eq!(out.report["verdict"], "retry");
-    let degraded = out.report["degraded"].as_array().unwrap();
-    assert!(
-        degraded
-            .iter()
-            .any(|d| d.as_str().unwrap().contains("read-only")),
-        "{degraded:?}"
-    );
+    crate::common::assert_degraded(&out.report, &["read-only"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
