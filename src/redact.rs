@@ -63,6 +63,11 @@ static COMPILED: LazyLock<Vec<Compiled>> = LazyLock::new(|| {
 const MIN_PEM_BODY: usize = 60;
 
 /// Replaces every secret in `text` with `[REDACTED:<kind>]`.
+/// Compiles the secret formats now rather than when the first text is redacted.
+pub(crate) fn warm() {
+    LazyLock::force(&COMPILED);
+}
+
 pub(crate) fn redact(text: &str) -> Cow<'_, str> {
     let mut out = Cow::Borrowed(text);
     for c in COMPILED.iter() {

@@ -109,8 +109,10 @@ pub(crate) fn plan_jobs(
 }
 
 pub(crate) fn run(args: &DiagnoseArgs, style: Style) -> Result<u8, Error> {
+    crate::diagnose::warm_up();
     let (config, library) = load(&args.rules)?;
-    let engine = Engine::new(&library)?;
+    // Logs are diagnosed one after another: each one's reading and matching share the cores.
+    let engine = Engine::new(&library)?.pipelined(crate::batch::default_threads() > 1);
     let inputs = ingest::discover(&args.paths)?;
     let mut degraded = Vec::new();
     let mut diagnosed = Vec::new();
@@ -147,5 +149,8 @@ pub(crate) fn run(args: &DiagnoseArgs, style: Style) -> Result<u8, Error> {
         code,
         args.report.as_deref(),
     )?;
+    // The process ends here: freeing the compiled library piece by piece would only delay the exit.
+    std::mem::forget(engine);
+    std::mem::forget(library);
     Ok(code)
 }

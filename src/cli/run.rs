@@ -189,8 +189,10 @@ fn diagnose_all(
 }
 
 pub(crate) fn run(args: &RunArgs, style: Style) -> Result<u8, Error> {
+    crate::diagnose::warm_up();
     let (config, library) = super::diagnose::load(&args.rules)?;
-    let engine = Engine::new(&library)?;
+    // Logs are diagnosed one after another: each one's reading and matching share the cores.
+    let engine = Engine::new(&library)?.pipelined(crate::batch::default_threads() > 1);
     let templates = args.templates.as_deref().or(config.templates.as_deref());
     let token = args.token.as_deref().filter(|t| !t.is_empty());
     let mut client = Client::new(

@@ -18,11 +18,11 @@ use crate::ingest::Line;
 const KEEP: usize = 256;
 const MAX_TEXT: usize = 2000;
 
-/// Stems that every `ERROR_WORD` match contains (ASCII case folded): most lines have none, and a
-/// SIMD literal search rules them out far faster than the word regex can.
+/// Stems that every `ERROR_WORD` match contains, in lowercase: most lines have none, and a SIMD
+/// literal search over the lowercased line rules them out far faster than the word regex can (a
+/// case-insensitive search could not use SIMD).
 static STEMS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
     AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
         .build([
             "error",
             "fatal",
@@ -36,20 +36,31 @@ static STEMS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
         ])
         .ok()
 });
+// The locator's patterns are ASCII (`(?-u)`: `\b`, `\w` and `\s` as in ASCII, case folded in
+// ASCII): the words they look for are English, and ASCII classes keep the regexes small to build and
+// on the fast engine for every line, including lines with non-ASCII text.
 static ERROR_WORD: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:error|errors|fatal|failed|failure|failures|exception|panic(?:ked)?|traceback|segmentation fault|aborted|assert(?:ion)?)\b|(?-i:[a-z](?:Error|Exception)\b)").ok()
+    Regex::new(r"(?i-u)\b(?:error|errors|fatal|failed|failure|failures|exception|panic(?:ked)?|traceback|segmentation fault|aborted|assert(?:ion)?)\b|(?-iu:[a-z](?:Error|Exception)\b)").ok()
 });
 static ERROR_PREFIX: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?:##\[error\]|::error|(?:\[?(?:ERROR|FATAL|FAIL|FAILED)\]?)[:\s]|(?:\w+\.)*\w*(?:Error|Exception)\b[:\s]|error(?:\[\w+\])?:|fatal:|E\s{3})").ok()
+    Regex::new(r"(?-u)^\s*(?:##\[error\]|::error|(?:\[?(?:ERROR|FATAL|FAIL|FAILED)\]?)[:\s]|(?:\w+\.)*\w*(?:Error|Exception)\b[:\s]|error(?:\[\w+\])?:|fatal:|E\s{3})").ok()
 });
 /// Lines that only report that something before them failed.
 static TRAILER: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r#"(?i)process completed with exit code|^the command ".*" (?:failed and )?exited with|^done\. your build exited|make(?:\[\d+\])?: \*\*\*|npm err! (?:code elifecycle|errno|\s*$|a complete log|this is probably not a problem|failed at the|exit status)|^error: command failed with exit code|^\s*error: process completed|^script returned exit code|^build failed\.?$|^error: job failed"#).ok()
+    Regex::new(r#"(?i)process completed with exit code|^the command ".*" (?:failed and )?exited with|^done\. your build exited|make(?:\[(?-u:\d)+\])?: \*\*\*|npm err! (?:code elifecycle|errno|(?-u:\s)*$|a complete log|this is probably not a problem|failed at the|exit status)|^error: command failed with exit code|^(?-u:\s)*error: process completed|^script returned exit code|^build failed\.?$|^error: job failed"#).ok()
 });
 /// Lines that mention errors without being one.
 static BENIGN: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:warn(?:ing)?|deprecat\w*|0 errors?|0 failures?|no errors?|errors?: 0|failures?: 0|without errors|-werror)\b|^\s*(?:\+ |\$ |> |\[command\])").ok()
+    Regex::new(r"(?i-u)\b(?:warn(?:ing)?|deprecat\w*|0 errors?|0 failures?|no errors?|errors?: 0|failures?: 0|without errors|-werror)\b|^\s*(?:\+ |\$ |> |\[command\])").ok()
 });
+
+/// Compiles the locator's patterns now rather than on the first line that needs them.
+pub(crate) fn warm() {
+    for re in [&ERROR_WORD, &ERROR_PREFIX, &TRAILER, &BENIGN] {
+        LazyLock::force(re);
+    }
+    LazyLock::force(&STEMS);
+}
 
 /// A line that may show the failure.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,15 +75,27 @@ pub(crate) struct Candidate {
 #[derive(Debug, Default)]
 pub(crate) struct Locator {
     recent: VecDeque<Candidate>,
+    lower: Vec<u8>,
 }
 
 fn is(re: &LazyLock<Option<Regex>>, text: &str) -> bool {
     re.as_ref().is_some_and(|r| r.is_match(text))
 }
 
-/// How much a line looks like the cause of a failure (0: not at all).
-pub(crate) fn score(text: &str) -> u8 {
-    let word = || STEMS.as_ref().is_none_or(|stems| stems.is_match(text)) && is(&ERROR_WORD, text);
+/// Whether `text` holds a stem, in any case; `lower` is room for the line lowercased.
+fn has_stem(text: &str, lower: &mut Vec<u8>) -> bool {
+    let Some(stems) = STEMS.as_ref() else {
+        return true;
+    };
+    lower.clear();
+    lower.extend_from_slice(text.as_bytes());
+    lower.make_ascii_lowercase();
+    stems.is_match(lower.as_slice())
+}
+
+/// How much a line looks like the cause of a failure (0: not at all); `lower` is scratch room.
+fn score(text: &str, lower: &mut Vec<u8>) -> u8 {
+    let mut word = || has_stem(text, lower) && is(&ERROR_WORD, text);
     if text.len() < 4 || !word() && !text.starts_with("##[error]") {
         return 0;
     }
@@ -87,7 +110,7 @@ pub(crate) fn score(text: &str) -> u8 {
 
 impl Locator {
     pub(crate) fn observe(&mut self, line: &Line<'_>) {
-        let score = score(line.text);
+        let score = score(line.text, &mut self.lower);
         if score == 0 {
             return;
         }
@@ -123,7 +146,7 @@ mod tests {
     fn scores_lines() {
         #[track_caller]
         fn case(text: &str, expected: u8) {
-            assert_eq!(score(text), expected, "{text}");
+            assert_eq!(score(text, &mut Vec::new()), expected, "{text}");
         }
         case("Error: Cannot find module 'x'", 4);
         case("##[error]Unable to locate executable file: foo", 4);

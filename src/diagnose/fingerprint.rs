@@ -37,6 +37,11 @@ static COMPILED: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         .collect()
 });
 
+/// Compiles the masks now rather than when the first fingerprint is taken.
+pub(crate) fn warm() {
+    LazyLock::force(&COMPILED);
+}
+
 /// Replaces volatile tokens with placeholders, so two runs of one failure read the same.
 pub(crate) fn mask(text: &str) -> String {
     let mut out = text.trim().to_owned();

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::prefilter::required_literals;
+use super::literals::needs;
 use super::scan::{Matcher, Scanner};
 use crate::ingest::{self, Line, LogInput};
 use crate::rules::{Direction, Library, Rule, RulesError, Scope};
@@ -95,7 +95,7 @@ fn winner<'l>(library: &'l Library, matcher: &Matcher, text: &str) -> Option<&'l
     library
         .rules
         .iter()
-        .zip(&scanner.hits)
+        .zip(&scanner.finish())
         .enumerate()
         .filter_map(|(index, (rule, hits))| Some((rule, hits.hits().map(|h| h.line).min()?, index)))
         .min_by(|a, b| {
@@ -194,9 +194,8 @@ pub(crate) fn lint(
             .window
             .as_ref()
             .is_some_and(|w| w.direction == Direction::After);
-        if rule.scope == Scope::Line && !windowed && required_literals(rule.pattern.hir()).is_none()
-        {
-            findings.push(w("no-literal", "the pattern has no literal of 3+ characters to prefilter on: it runs on every line".to_owned()));
+        if rule.scope == Scope::Line && !windowed && needs(rule.pattern.hir()).is_none() {
+            findings.push(w("no-literal", "the pattern has no literal to prefilter on (2+ characters, or 1+ at the start of the line): it runs on every line".to_owned()));
         }
         if rule.scope == Scope::Line && !rule.examples.is_empty() {
             let winners: Vec<Option<&Rule>> = rule
@@ -247,7 +246,7 @@ fn fires_on_passing(library: &Library, matcher: &Matcher, negatives: Negatives) 
         let mut scanner = Scanner::new(library, matcher);
         let read = ingest::read(input, &mut |line| scanner.observe(line));
         let hits: Vec<(u64, Option<u64>)> = scanner
-            .hits
+            .finish()
             .iter()
             .map(|h| (h.count, h.hits().map(|hit| hit.line).min()))
             .collect();

@@ -1,9 +1,12 @@
 //! Diagnose: match the rule library against a job's log and name the cause, with evidence.
 
+mod block;
+mod dfa;
 mod examples;
 mod fallback;
 mod fingerprint;
 pub(crate) mod lint;
+mod literals;
 mod prefilter;
 #[cfg(test)]
 mod props;
@@ -14,10 +17,28 @@ pub(crate) use examples::check_examples;
 pub(crate) use fingerprint::VERSION as FINGERPRINT_VERSION;
 pub(crate) use score::Factors;
 
+use std::sync::mpsc;
+
+use block::Block;
+
 use crate::ingest::{self, IngestError, JobLog, LogInput};
 use crate::redact::redact;
 use crate::rules::{Library, Rule, Scope};
 use crate::taxonomy::{Action, Category};
+
+/// Compiles, on a thread of its own, the fixed patterns every diagnosis uses (the error-line locator,
+/// outcome markers, fingerprint masks, secret formats), while the caller loads the rule library: on a
+/// machine with a core to spare, start-up stops paying for them.
+pub(crate) fn warm_up() {
+    let _ = std::thread::Builder::new()
+        .name("warm-up".to_owned())
+        .spawn(|| {
+            ingest::warm();
+            fallback::warm();
+            fingerprint::warm();
+            crate::redact::warm();
+        });
+}
 
 /// Why the rule library could not be turned into a matcher.
 #[derive(Debug, thiserror::Error)]
@@ -86,23 +107,34 @@ pub(crate) struct Diagnosis {
 pub(crate) struct Engine<'l> {
     library: &'l Library,
     matcher: scan::Matcher,
+    /// Whether a log is read on one thread while its lines are matched on another.
+    pipelined: bool,
 }
+
+/// Blocks of lines read but not yet matched, at most: bounds memory when matching falls behind.
+const QUEUED_BLOCKS: usize = 4;
 
 impl<'l> Engine<'l> {
     pub(crate) fn new(library: &'l Library) -> Result<Self, DiagnoseError> {
         Ok(Self {
             library,
             matcher: scan::Matcher::new(library).map_err(DiagnoseError::RuleSet)?,
+            pipelined: false,
         })
+    }
+
+    /// Reads each log on one thread and matches its lines on another: for callers that diagnose
+    /// one log at a time on a machine with cores to spare (batch callers spread logs instead).
+    pub(crate) fn pipelined(mut self, on: bool) -> Self {
+        self.pipelined = on;
+        self
     }
 
     /// Reads one job's log and diagnoses it, in a single streaming pass.
     pub(crate) fn diagnose(&self, input: LogInput) -> Result<(JobLog, Diagnosis), IngestError> {
-        let mut scanner = scan::Scanner::new(self.library, &self.matcher);
         let mut locator = fallback::Locator::default();
         let mut cache_keys = Vec::new();
-        let job = ingest::read(input, &mut |line| {
-            scanner.observe(line);
+        let mut aside = |line: &ingest::Line<'_>| {
             locator.observe(line);
             if let Some(key) = line.text.strip_prefix("Cache restored from key: ")
                 && cache_keys.len() < MAX_CACHE_KEYS
@@ -110,15 +142,64 @@ impl<'l> Engine<'l> {
             {
                 cache_keys.push(key.trim().to_owned());
             }
-        })?;
-        let diagnosis = decide(
-            &self.library.rules,
-            &scanner.hits,
-            &locator,
-            &job,
-            cache_keys,
-        );
+        };
+        let (job, hits) = if self.pipelined {
+            self.read_pipelined(input, &mut aside)?
+        } else {
+            let mut scanner = scan::Scanner::new(self.library, &self.matcher);
+            let job = ingest::read(input, &mut |line| {
+                scanner.observe(line);
+                aside(line);
+            })?;
+            (job, scanner.finish())
+        };
+        let diagnosis = decide(&self.library.rules, &hits, &locator, &job, cache_keys);
         Ok((job, diagnosis))
+    }
+
+    /// Reads the log here, handing blocks of lines to a matching thread; `aside` sees every line
+    /// as it is read.
+    fn read_pipelined(
+        &self,
+        input: LogInput,
+        aside: &mut dyn FnMut(&ingest::Line<'_>),
+    ) -> Result<(JobLog, Vec<scan::RuleHits>), IngestError> {
+        let (full_tx, full_rx) = mpsc::sync_channel::<Block>(QUEUED_BLOCKS);
+        let (empty_tx, empty_rx) = mpsc::channel::<Block>();
+        std::thread::scope(|scope| {
+            let matching = scope.spawn(move || {
+                let mut scanner = scan::Scanner::new(self.library, &self.matcher);
+                for mut block in full_rx {
+                    scanner.scan(&block);
+                    block.clear();
+                    // The reader takes blocks back to refill; once it is done, none is needed.
+                    let _ = empty_tx.send(block);
+                }
+                scanner.finish()
+            });
+            let mut block = Block::default();
+            let read = ingest::read(input, &mut |line| {
+                aside(line);
+                block.push(line);
+                if block.is_full() {
+                    let next = empty_rx.try_recv().unwrap_or_default();
+                    // Should the matching thread be gone, its loss shows when it is joined.
+                    let _ = full_tx.send(std::mem::replace(&mut block, next));
+                }
+            });
+            if !block.is_empty() {
+                let _ = full_tx.send(block);
+            }
+            drop(full_tx);
+            let hits = matching.join();
+            let mut job = read?;
+            let hits = hits.unwrap_or_else(|_| {
+                job.incomplete
+                    .get_or_insert_with(|| "matching the rules stopped unexpectedly".to_owned());
+                Vec::new()
+            });
+            Ok((job, hits))
+        })
     }
 }
 

@@ -1,95 +1,222 @@
 //! Literal prefilter: find the rules a line could match with one multi-literal pass, before any regex.
 //!
-//! Every pattern is parsed, and a set of literals is extracted such that any match of the pattern
-//! contains at least one of them (ASCII case folded, so the test is a superset of the regex's). One
-//! Aho-Corasick automaton over all those literals tells, per line, which patterns are worth running.
-//! Patterns with no usable literal (shorter than `MIN_LITERAL` bytes) are checked on every line,
-//! all together in one `RegexSet` pass, so only the ones that match become candidates.
+//! Each pattern's required literals ([`super::literals`]) are found three ways in one look at a
+//! line: those at the line's start by its first byte, those after its leading whitespace by the
+//! first byte there, and the rest with one Aho-Corasick automaton over their first bytes. A literal
+//! found is checked in full where it was found (case and place included), and its pattern becomes a
+//! candidate when the other literals it needs are on the line too. Only candidates run their regex.
+//! Patterns without usable literals are checked on every line, all together in one `RegexSet`.
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::{RegexSet, RegexSetBuilder};
-use regex_syntax::hir::{Class, Hir, HirKind};
 
+use super::block::Block;
+use super::dfa::{Dfa, Occurrence};
+use super::literals::{Edge, Literal, lead, needs};
 use crate::rules::Pattern;
 
-/// A literal shorter than this hits too many lines to be worth prefiltering on.
-const MIN_LITERAL: usize = 3;
-/// A literal's first this many bytes are what the automaton looks for: a line holding the literal
-/// holds its prefix, and short prefixes keep the automaton small and quick to build (measured on the
-/// built-in library: 16 bytes cuts the build from ~55 ms to ~19 ms and loses almost no selectivity).
-const MAX_LITERAL: usize = 16;
-/// Joining pieces stops before it makes more alternatives than this (an alternation of such
-/// products must still fit in `MAX_ALTERNATIVES`).
-const MAX_PRODUCT: usize = 16;
-/// A repeated character counts at most this many times towards a literal.
-const MAX_REPEAT: u32 = 8;
-/// An alternation with more literals than this is not worth prefiltering on.
-const MAX_ALTERNATIVES: usize = 32;
+/// The automaton looks for a literal's first this many bytes, and the rest is compared where they
+/// were found: short prefixes keep the automaton small, quick to build and cache-resident.
+const PREFIX: usize = 12;
 /// Compiled size cap for the set of patterns without literals; past it, each runs on its own.
 const SET_SIZE_LIMIT: usize = 16 << 20;
+
+/// The search for literal prefixes: the lockstep DFA, or for a set too large for its table, the
+/// `aho-corasick` crate's compact automaton.
+#[derive(Debug)]
+enum Search {
+    Dfa(Box<Dfa>),
+    Automaton(AhoCorasick),
+}
+
+impl Search {
+    /// Every occurrence in `text`, ordered by where it ends.
+    fn find_all(&self, text: &[u8], out: &mut Vec<Occurrence>) {
+        match self {
+            Self::Dfa(dfa) => dfa.find_all(text, b'\n', out),
+            Self::Automaton(ac) => out.extend(
+                ac.find_overlapping_iter(text)
+                    .map(|m| (m.start(), m.pattern().as_u32())),
+            ),
+        }
+    }
+}
+
+/// How one literal of a pattern's other groups is checked on a line its primary group was found on.
+#[derive(Debug)]
+enum Check {
+    /// Found by the same search as the primary literals: this literal index was stamped.
+    Found(usize),
+    /// Too short to search for on every line: looked for on the line itself.
+    Search(Literal),
+}
+
+/// One top-level alternative of a pattern: found by its primary literals, then checked for the rest.
+#[derive(Debug)]
+struct Branch {
+    pattern: usize,
+    /// Groups that must also be on the line (any one literal of each).
+    others: Vec<Vec<Check>>,
+}
 
 /// The patterns' literals, compiled for one pass per line.
 #[derive(Debug)]
 pub(crate) struct Prefilter {
-    automaton: Option<AhoCorasick>,
-    /// Literal index → the patterns that need it.
+    literals: Vec<Literal>,
+    /// Literal index → the branches it is a primary literal of.
     owners: Vec<Vec<usize>>,
-    /// Patterns without a usable literal: checked on every line.
+    branches: Vec<Branch>,
+    /// Literals right after the line's leading whitespace, by their first byte (lowercase).
+    blank: Vec<Vec<usize>>,
+    /// The other literals' prefixes (with the newline before them, for those that start a line).
+    search: Option<Search>,
+    /// Searched prefix → the literals with that prefix.
+    by_prefix: Vec<Vec<usize>>,
+    /// Searched prefix → how many bytes before the literal it starts (1 with a newline).
+    skip: Vec<usize>,
+    /// Patterns without usable literals: checked on every line.
     always: Vec<usize>,
     /// `always` as one set, when it compiles: a line lists only those of them that match it.
     always_set: Option<RegexSet>,
-    /// Per-pattern stamp of the last line it was listed for, to list each pattern once per line.
     patterns: usize,
 }
 
 /// Reusable per-scan state, so the hot loop does not allocate.
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
-    stamps: Vec<u64>,
+    /// Per pattern, branch and literal, the last line it was listed or found on: each is listed
+    /// once per line, and a literal found is not checked again on the same line.
+    pattern_stamps: Vec<u64>,
+    branch_stamps: Vec<u64>,
+    literal_stamps: Vec<u64>,
     line: u64,
-    pub(crate) candidates: Vec<usize>,
+    found: Vec<usize>,
+    hits: Vec<Occurrence>,
+    /// The block's candidates, line after line; `ends[i]` is where line `i`'s end.
+    candidates: Vec<usize>,
+    ends: Vec<usize>,
+}
+
+impl Scratch {
+    /// The patterns line `index` of the last block scanned could match.
+    pub(crate) fn candidates(&self, index: usize) -> &[usize] {
+        let start = match index.checked_sub(1) {
+            Some(previous) => self.ends.get(previous).copied().unwrap_or(0),
+            None => 0,
+        };
+        let end = self.ends.get(index).copied().unwrap_or(start);
+        self.candidates.get(start..end).unwrap_or_default()
+    }
+}
+
+/// Literals numbered once each, however many patterns need them.
+#[derive(Default)]
+struct Numbering {
+    literals: Vec<Literal>,
+    owners: Vec<Vec<usize>>,
+    index_of: HashMap<Literal, usize>,
+}
+
+impl Numbering {
+    fn number(&mut self, literal: Literal) -> usize {
+        *self.index_of.entry(literal).or_insert_with_key(|literal| {
+            self.literals.push(literal.clone());
+            self.owners.push(Vec::new());
+            self.owners.len() - 1
+        })
+    }
 }
 
 impl Prefilter {
     /// Builds the prefilter over `patterns`.
     pub(crate) fn new(patterns: &[&Pattern]) -> Result<Self, aho_corasick::BuildError> {
-        let mut literals: Vec<Vec<u8>> = Vec::new();
-        let mut owners: Vec<Vec<usize>> = Vec::new();
-        let mut index_of: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut numbering = Numbering::default();
+        let mut branches = Vec::new();
         let mut always = Vec::new();
-        for (index, pattern) in patterns.iter().enumerate() {
-            match required_literals(pattern.hir()) {
-                Some(set) => {
-                    for mut lit in set {
-                        lit.truncate(MAX_LITERAL);
-                        let at = *index_of.entry(lit).or_insert_with_key(|lit| {
-                            literals.push(lit.clone());
-                            owners.push(Vec::new());
-                            owners.len() - 1
-                        });
-                        if let Some(o) = owners.get_mut(at)
-                            && o.last() != Some(&index)
-                        {
-                            o.push(index);
-                        }
+        for (pattern, p) in patterns.iter().enumerate() {
+            let Some(alternatives) = needs(p.hir()) else {
+                always.push(pattern);
+                continue;
+            };
+            for alternative in alternatives {
+                let branch = branches.len();
+                for literal in alternative.primary {
+                    let at = numbering.number(literal);
+                    if let Some(o) = numbering.owners.get_mut(at) {
+                        o.push(branch);
                     }
                 }
-                None => always.push(index),
+                let others = alternative
+                    .others
+                    .into_iter()
+                    .map(|group| {
+                        group
+                            .into_iter()
+                            .map(|literal| match literal.is_searchable() {
+                                true => Check::Found(numbering.number(literal)),
+                                false => Check::Search(literal),
+                            })
+                            .collect()
+                    })
+                    .collect();
+                branches.push(Branch { pattern, others });
             }
         }
-        let automaton = if literals.is_empty() {
-            None
-        } else {
-            // A full DFA: the fastest overlapping search, ~5 MB for the built-in library's literals.
-            Some(
-                AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .kind(Some(AhoCorasickKind::DFA))
-                    .build(&literals)?,
-            )
+        let Numbering {
+            literals, owners, ..
+        } = numbering;
+        let mut blank = vec![Vec::new(); 256];
+        let mut prefixes: Vec<Vec<u8>> = Vec::new();
+        let mut by_prefix: Vec<Vec<usize>> = Vec::new();
+        let mut prefix_of: HashMap<Vec<u8>, usize> = HashMap::new();
+        for (index, literal) in literals.iter().enumerate() {
+            let first = literal.text.bytes.first().map(u8::to_ascii_lowercase);
+            if literal.start == Edge::Blank
+                && literal.leads()
+                && let Some(slot) = first.and_then(|b| blank.get_mut(usize::from(b)))
+            {
+                slot.push(index);
+                continue;
+            }
+            let anchored = literal.start == Edge::Flush;
+            let prefix: Vec<u8> = anchored
+                .then_some(b'\n')
+                .into_iter()
+                .chain(
+                    literal
+                        .text
+                        .bytes
+                        .iter()
+                        .take(PREFIX)
+                        .map(u8::to_ascii_lowercase),
+                )
+                .collect();
+            let at = *prefix_of.entry(prefix).or_insert_with_key(|prefix| {
+                prefixes.push(prefix.clone());
+                by_prefix.push(Vec::new());
+                by_prefix.len() - 1
+            });
+            if let Some(list) = by_prefix.get_mut(at) {
+                list.push(index);
+            }
+        }
+        let skip = prefixes
+            .iter()
+            .map(|p| usize::from(p.first() == Some(&b'\n')))
+            .collect();
+        let search = match prefixes.is_empty() {
+            true => None,
+            false => Some(match Dfa::new(&prefixes) {
+                Some(dfa) => Search::Dfa(Box::new(dfa)),
+                None => Search::Automaton(
+                    AhoCorasickBuilder::new()
+                        .ascii_case_insensitive(true)
+                        .match_kind(MatchKind::Standard)
+                        .build(&prefixes)?,
+                ),
+            }),
         };
         let always_set = (!always.is_empty())
             .then(|| {
@@ -104,48 +231,120 @@ impl Prefilter {
             })
             .flatten();
         Ok(Self {
-            automaton,
+            literals,
             owners,
+            branches,
+            blank,
+            search,
+            by_prefix,
+            skip,
             always,
             always_set,
             patterns: patterns.len(),
         })
     }
 
-    /// Fills `scratch.candidates` with the patterns `line` could match, in ascending order.
-    pub(crate) fn candidates(&self, line: &str, scratch: &mut Scratch) {
-        if scratch.stamps.len() != self.patterns {
-            scratch.stamps = vec![0; self.patterns];
+    /// Lists, for each line of `block`, the patterns it could match, in ascending order
+    /// ([`Scratch::candidates`]).
+    pub(crate) fn scan(&self, block: &Block, scratch: &mut Scratch) {
+        if scratch.pattern_stamps.len() != self.patterns {
+            scratch.pattern_stamps = vec![0; self.patterns];
+            scratch.branch_stamps = vec![0; self.branches.len()];
+            scratch.literal_stamps = vec![0; self.literals.len()];
         }
-        scratch.line += 1;
-        let stamp = scratch.line;
         scratch.candidates.clear();
-        match &self.always_set {
-            Some(set) => scratch.candidates.extend(
-                set.matches(line)
-                    .iter()
-                    .filter_map(|i| self.always.get(i).copied()),
-            ),
-            None => scratch.candidates.extend_from_slice(&self.always),
+        scratch.ends.clear();
+        // One search over the whole block; its hits come in line order, as none spans a newline.
+        scratch.hits.clear();
+        if let Some(search) = &self.search {
+            search.find_all(block.text().as_bytes(), &mut scratch.hits);
         }
-        if let Some(ac) = &self.automaton {
-            for m in ac.find_overlapping_iter(line) {
-                for &p in self
-                    .owners
-                    .get(m.pattern().as_usize())
+        let hits = std::mem::take(&mut scratch.hits);
+        let mut next_hit = 0;
+        for (offset, line) in block.lines() {
+            scratch.line += 1;
+            scratch.found.clear();
+            let text = line.text;
+            let first = scratch.candidates.len();
+            match &self.always_set {
+                Some(set) => scratch.candidates.extend(
+                    set.matches(text)
+                        .iter()
+                        .filter_map(|i| self.always.get(i).copied()),
+                ),
+                None => scratch.candidates.extend_from_slice(&self.always),
+            }
+            let at = lead(text);
+            if let Some(&byte) = text.as_bytes().get(at) {
+                for &literal in self
+                    .blank
+                    .get(usize::from(byte.to_ascii_lowercase()))
                     .map_or(&[][..], Vec::as_slice)
                 {
-                    if let Some(s) = scratch.stamps.get_mut(p)
-                        && *s != stamp
-                    {
-                        *s = stamp;
-                        scratch.candidates.push(p);
-                    }
+                    self.check(literal, text, at, scratch);
                 }
             }
+            let end = offset + text.len();
+            while let Some(&(start, prefix)) = hits.get(next_hit).filter(|(s, _)| *s < end) {
+                next_hit += 1;
+                let prefix = prefix as usize;
+                let Some(at) =
+                    (start + self.skip.get(prefix).copied().unwrap_or(0)).checked_sub(offset)
+                else {
+                    continue;
+                };
+                for &literal in self.by_prefix.get(prefix).map_or(&[][..], Vec::as_slice) {
+                    self.check(literal, text, at, scratch);
+                }
+            }
+            let stamp = scratch.line;
+            for &branch in &scratch.found {
+                let Some(b) = self.branches.get(branch) else {
+                    continue;
+                };
+                let on_line = |check: &Check| match check {
+                    Check::Found(literal) => scratch.literal_stamps.get(*literal) == Some(&stamp),
+                    Check::Search(literal) => literal.is_on(text),
+                };
+                if scratch.pattern_stamps.get(b.pattern) != Some(&stamp)
+                    && b.others.iter().all(|group| group.iter().any(on_line))
+                    && let Some(s) = scratch.pattern_stamps.get_mut(b.pattern)
+                {
+                    *s = stamp;
+                    scratch.candidates.push(b.pattern);
+                }
+            }
+            // A pattern is listed once per line: `always` ones have no branches, the others a stamp.
+            if let Some(listed) = scratch.candidates.get_mut(first..) {
+                listed.sort_unstable();
+            }
+            scratch.ends.push(scratch.candidates.len());
         }
-        scratch.candidates.sort_unstable();
-        scratch.candidates.dedup();
+        scratch.hits = hits;
+    }
+
+    /// Records `literal`, and the branches it is primary for, when it is at byte `at` of `line`.
+    fn check(&self, literal: usize, line: &str, at: usize, scratch: &mut Scratch) {
+        let Some(stamp) = scratch.literal_stamps.get_mut(literal) else {
+            return;
+        };
+        if *stamp == scratch.line
+            || !self
+                .literals
+                .get(literal)
+                .is_some_and(|l| l.is_at(line, at))
+        {
+            return;
+        }
+        *stamp = scratch.line;
+        for &branch in self.owners.get(literal).map_or(&[][..], Vec::as_slice) {
+            if let Some(s) = scratch.branch_stamps.get_mut(branch)
+                && *s != scratch.line
+            {
+                *s = scratch.line;
+                scratch.found.push(branch);
+            }
+        }
     }
 
     /// How many patterns are checked on every line (no usable literal).
@@ -155,240 +354,111 @@ impl Prefilter {
     }
 }
 
-/// Literals (ASCII-lowercased) of which every match of `pattern` contains at least one, or `None`
-/// when no set of useful literals is required.
-pub(crate) fn required_literals(hir: &Hir) -> Option<Vec<Vec<u8>>> {
-    let mut set = required(hir)?;
-    set.sort();
-    set.dedup();
-    (set.iter().all(|l| l.len() >= MIN_LITERAL)).then_some(set)
-}
-
-/// The single character a class stands for, ASCII case folded: `[a]`, `[Aa]`. Anything wider is not one.
-fn class_char(class: &Class) -> Option<Vec<u8>> {
-    let chars: Vec<char> = match class {
-        Class::Unicode(c) => {
-            let mut out = Vec::new();
-            for r in c.ranges() {
-                let (start, end) = (u32::from(r.start()), u32::from(r.end()));
-                if end - start > 1 || out.len() > 2 {
-                    return None;
-                }
-                out.extend((start..=end).filter_map(char::from_u32));
-            }
-            out
-        }
-        Class::Bytes(c) => {
-            let mut out = Vec::new();
-            for r in c.ranges() {
-                if r.end() - r.start() > 1 || out.len() > 2 {
-                    return None;
-                }
-                out.extend((r.start()..=r.end()).map(char::from));
-            }
-            out
-        }
-    };
-    match chars.as_slice() {
-        [c] => Some(c.to_ascii_lowercase().to_string().into_bytes()),
-        [a, b] if a.is_ascii_alphabetic() && a.eq_ignore_ascii_case(b) => {
-            Some(vec![a.to_ascii_lowercase() as u8])
-        }
-        _ => None,
-    }
-}
-
-/// The pieces of a concatenation, with capture groups opened: a group does not change which
-/// texts are required, and opening it lets its pieces join their neighbours.
-fn flatten(children: &[Hir]) -> Vec<&Hir> {
-    let mut out = Vec::new();
-    for child in children {
-        match child.kind() {
-            HirKind::Capture(cap) => match cap.sub.kind() {
-                HirKind::Concat(inner) => out.extend(flatten(inner)),
-                _ => out.push(&*cap.sub),
-            },
-            _ => out.push(child),
-        }
-    }
-    out
-}
-
-/// Every text `hir` can match (ASCII case folded), when they are few: literals, one-character
-/// classes, and small alternations, optionals and concatenations of those.
-fn exact(hir: &Hir) -> Option<Vec<Vec<u8>>> {
-    let set = match hir.kind() {
-        HirKind::Empty => vec![Vec::new()],
-        HirKind::Literal(lit) => vec![lit.0.to_ascii_lowercase()],
-        HirKind::Class(class) => vec![class_char(class)?],
-        HirKind::Capture(cap) => exact(&cap.sub)?,
-        HirKind::Concat(children) => {
-            let mut product = vec![Vec::new()];
-            for child in children {
-                product = cross(&product, &exact(child)?)?;
-            }
-            product
-        }
-        HirKind::Alternation(branches) => {
-            let mut all = Vec::new();
-            for branch in branches {
-                all.extend(exact(branch)?);
-            }
-            all
-        }
-        HirKind::Repetition(rep) if rep.max.is_some_and(|max| max <= 2) => {
-            let unit = exact(&rep.sub)?;
-            let mut all = Vec::new();
-            for count in rep.min..=rep.max.unwrap_or(rep.min) {
-                let mut product = vec![Vec::new()];
-                for _ in 0..count {
-                    product = cross(&product, &unit)?;
-                }
-                all.extend(product);
-            }
-            all
-        }
-        _ => return None,
-    };
-    (set.len() <= MAX_ALTERNATIVES).then_some(set)
-}
-
-/// Every `a` followed by every `b`, when there are not too many.
-fn cross(a: &[Vec<u8>], b: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
-    (a.len() * b.len() <= MAX_PRODUCT).then(|| {
-        a.iter()
-            .flat_map(|x| b.iter().map(move |y| [x.as_slice(), y].concat()))
-            .collect()
-    })
-}
-
-fn better(a: &[Vec<u8>], b: &[Vec<u8>]) -> bool {
-    let shortest = |s: &[Vec<u8>]| s.iter().map(Vec::len).min().unwrap_or(0);
-    (shortest(a), std::cmp::Reverse(a.len())) > (shortest(b), std::cmp::Reverse(b.len()))
-}
-
-fn required(hir: &Hir) -> Option<Vec<Vec<u8>>> {
-    match hir.kind() {
-        HirKind::Literal(lit) => Some(vec![lit.0.to_ascii_lowercase()]),
-        HirKind::Class(class) => class_char(class).map(|c| vec![c]),
-        HirKind::Capture(cap) => required(&cap.sub),
-        HirKind::Repetition(rep) if rep.min >= 1 => required(&rep.sub),
-        HirKind::Concat(children) => {
-            // Adjacent pieces with few exact texts join into longer literals: `runs` holds the
-            // alternatives built so far. The best run set or child requirement wins.
-            let mut best: Option<Vec<Vec<u8>>> = None;
-            let mut runs: Vec<Vec<u8>> = vec![Vec::new()];
-            let consider = |cand: Vec<Vec<u8>>, best: &mut Option<Vec<Vec<u8>>>| {
-                if cand.iter().all(|c| !c.is_empty())
-                    && best.as_ref().is_none_or(|b| better(&cand, b))
-                {
-                    *best = Some(cand);
-                }
-            };
-            for child in flatten(children) {
-                // `c{m,}` of one character: its first `m` repeats are certain. When the count can
-                // vary, what came before joins only the first repeats and what follows only the
-                // last ones, so the runs restart after them.
-                if let HirKind::Repetition(rep) = child.kind()
-                    && rep.min >= 1
-                    && rep.max.is_none_or(|max| max > 2)
-                    && let Some([unit]) = exact(&rep.sub).as_deref()
-                {
-                    let repeated = unit.repeat(rep.min.min(MAX_REPEAT) as usize);
-                    runs.iter_mut().for_each(|r| r.extend_from_slice(&repeated));
-                    consider(std::mem::replace(&mut runs, vec![repeated]), &mut best);
-                    continue;
-                }
-                if let Some(joined) = exact(child).and_then(|set| cross(&runs, &set)) {
-                    runs = joined;
-                    continue;
-                }
-                consider(std::mem::replace(&mut runs, vec![Vec::new()]), &mut best);
-                if let Some(set) = required(child) {
-                    consider(set, &mut best);
-                }
-            }
-            consider(runs, &mut best);
-            best
-        }
-        HirKind::Alternation(branches) => {
-            let mut all = Vec::new();
-            for branch in branches {
-                all.extend(required(branch)?);
-                if all.len() > MAX_ALTERNATIVES {
-                    return None;
-                }
-            }
-            all.sort();
-            all.dedup();
-            Some(all)
-        }
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::{self, Line, LogInput};
+    use crate::rules::{Library, Scope};
 
+    /// The prefilters may only let too much through: on every example of every built-in rule and on
+    /// every line of every fixture log, each line pattern whose regex matches is among the
+    /// candidates, and its screen (the relaxed regex tried first) lets the line through.
     #[test]
-    fn extracts_required_literals() {
-        #[track_caller]
-        fn case(pattern: &str, expected: Option<&[&str]>) {
-            let got = required_literals(&regex_syntax::parse(pattern).unwrap()).map(|set| {
-                set.into_iter()
-                    .map(|l| String::from_utf8(l).unwrap())
-                    .collect::<Vec<_>>()
-            });
-            let expected = expected.map(|e| e.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>());
-            assert_eq!(got, expected, "{pattern}");
+    fn builtin_candidates_never_miss_a_match() {
+        let library = Library::load(&[], true).unwrap();
+        let patterns: Vec<&Pattern> = library
+            .rules
+            .iter()
+            .filter(|r| r.scope == Scope::Line)
+            .flat_map(|r| std::iter::once(&r.pattern).chain(r.window.as_ref().map(|w| &w.pattern)))
+            .collect();
+        let prefilter = Prefilter::new(&patterns).unwrap();
+        assert_eq!(
+            prefilter.unfiltered(),
+            0,
+            "every built-in pattern has literals"
+        );
+        let mut lines: Vec<String> = library
+            .rules
+            .iter()
+            .flat_map(|r| r.examples.iter().chain(&r.counterexamples))
+            .flat_map(|e| e.split('\n').map(str::to_owned))
+            .collect();
+        let mut logs = 0;
+        for entry in std::fs::read_dir("fixtures/logs").unwrap() {
+            let path = entry.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            let input = LogInput::from_bytes("fixture", &path.display().to_string(), bytes);
+            ingest::read(input, &mut |line| lines.push(line.text.to_owned())).unwrap();
+            logs += 1;
         }
-        case(
-            "No space left on device",
-            Some(&["no space left on device"]),
+        assert!(
+            logs >= 10 && lines.len() > 5_000,
+            "{logs} logs, {} lines",
+            lines.len()
         );
-        case(
-            r"npm (?:ERR!|error) code ERESOLVE",
-            Some(&["npm err! code eresolve", "npm error code eresolve"]),
-        );
-        case(
-            r"^\s+\[(?:[45]\d\d|0)\] (?:https?://|/)\S+",
-            Some(&["] /", "] http://", "] https://"]),
-        );
-        case(
-            r"(?i)fatal: unable to access",
-            Some(&["fatal: unable to acce"]),
-        );
-        case(
-            r"(?:ECONNRESET|ETIMEDOUT)",
-            Some(&["econnreset", "etimedout"]),
-        );
-        case(r"^\s*\d+ failed", Some(&[" failed"]));
-        case(r"error\[E(?P<code>\d{4})\]", Some(&["error[e"]));
-        case(r"^E\s+", None);
-        case(r"^_{3,} (?P<test>\w+) _{3,}$", Some(&["___ "]));
-        case(r"a{2}b", Some(&["aab"]));
-        case(r"x-{2,}y", Some(&["x--"]));
-        case(r"(?:foo|\d+)", None);
-        case(r"a.*b", None);
+        let mut block = Block::default();
+        for (i, text) in lines.iter().enumerate() {
+            block.push(&Line {
+                number: i as u64 + 1,
+                text,
+                step: None,
+            });
+        }
+        let mut scratch = Scratch::default();
+        prefilter.scan(&block, &mut scratch);
+        let mut matched = 0;
+        for (i, text) in lines.iter().enumerate() {
+            for (p, pattern) in patterns.iter().enumerate() {
+                if pattern.compile("pattern").unwrap().is_match(text) {
+                    matched += 1;
+                    assert!(
+                        scratch.candidates(i).contains(&p),
+                        "`{}` matches but is no candidate: {text}",
+                        pattern.as_str()
+                    );
+                    assert!(
+                        pattern.is_match(text),
+                        "`{}` matches but its screen says no: {text}",
+                        pattern.as_str()
+                    );
+                }
+            }
+        }
+        assert!(matched > 1_000, "{matched}");
     }
 
     #[test]
     fn candidates_are_a_superset_of_matches() {
-        let patterns = ["No space left", r"(?i)connection reset", r"^E\s+\w"].map(|p| {
-            Pattern::new("pattern", p.to_owned(), crate::rules::Compile::OnFirstUse).unwrap()
-        });
+        let patterns = [
+            "No space left",
+            r"(?i)connection reset",
+            r"^E\s+\w",
+            r"\w\d",
+        ]
+        .map(|p| Pattern::new("pattern", p.to_owned(), crate::rules::Compile::OnFirstUse).unwrap());
         let pf = Prefilter::new(&patterns.each_ref()).unwrap();
         assert_eq!(pf.unfiltered(), 1);
         let mut scratch = Scratch::default();
-        for (line, expected) in [
+        let cases = [
             ("write: No space left on device", vec![0]),
             ("CONNECTION RESET by peer", vec![1]),
             ("E   assert 1 == 2", vec![2]),
+            ("build x86", vec![3]),
+            ("  E   assert", vec![]),
             ("nothing here", vec![]),
-        ] {
-            pf.candidates(line, &mut scratch);
-            assert_eq!(scratch.candidates, expected, "{line}");
+        ];
+        let mut block = Block::default();
+        for (i, (text, _)) in cases.iter().enumerate() {
+            block.push(&crate::ingest::Line {
+                number: i as u64 + 1,
+                text,
+                step: None,
+            });
+        }
+        pf.scan(&block, &mut scratch);
+        for (i, (line, expected)) in cases.iter().enumerate() {
+            assert_eq!(scratch.candidates(i), expected, "{line}");
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use std::collections::VecDeque;
 
+use super::block::Block;
 use super::prefilter::{Prefilter, Scratch};
 use crate::ingest::Line;
 use crate::rules::{Direction, Library, Pattern, Rule, Scope, Window};
@@ -134,12 +135,14 @@ impl Matcher {
     }
 }
 
-/// Scans one log, line by line.
+/// Scans one log, block by block of lines.
 #[derive(Debug)]
 pub(crate) struct Scanner<'a> {
     rules: &'a [Rule],
     matcher: &'a Matcher,
-    pub(crate) hits: Vec<RuleHits>,
+    hits: Vec<RuleHits>,
+    /// Lines given one by one ([`Scanner::observe`]), until they fill a block.
+    pending: Block,
     before: VecDeque<(u64, String)>,
     /// Hits still collecting their after-context: (rule index, hit seq, lines still wanted).
     awaiting: Vec<(usize, u64, usize)>,
@@ -153,6 +156,7 @@ impl<'a> Scanner<'a> {
             rules: &library.rules,
             matcher,
             hits: library.rules.iter().map(|_| RuleHits::default()).collect(),
+            pending: Block::default(),
             before: VecDeque::with_capacity(CONTEXT_BEFORE + 1),
             awaiting: Vec::new(),
             seq: 0,
@@ -160,16 +164,42 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// Adds one line; it is matched once a block of them is gathered, or at [`Scanner::finish`].
     pub(crate) fn observe(&mut self, line: &Line<'_>) {
+        self.pending.push(line);
+        if self.pending.is_full() {
+            let block = std::mem::take(&mut self.pending);
+            self.scan(&block);
+            self.pending = block;
+            self.pending.clear();
+        }
+    }
+
+    /// Matches a block of lines, which follow the lines matched so far.
+    pub(crate) fn scan(&mut self, block: &Block) {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        self.matcher.prefilter.scan(block, &mut scratch);
+        for (index, (_, line)) in block.lines().enumerate() {
+            self.line(&line, scratch.candidates(index));
+        }
+        self.scratch = scratch;
+    }
+
+    /// What every rule matched, once the last lines are matched.
+    pub(crate) fn finish(mut self) -> Vec<RuleHits> {
+        if !self.pending.is_empty() {
+            let block = std::mem::take(&mut self.pending);
+            self.scan(&block);
+        }
+        self.hits
+    }
+
+    fn line(&mut self, line: &Line<'_>, candidates: &[usize]) {
         self.feed_after_context(line);
-        self.matcher
-            .prefilter
-            .candidates(line.text, &mut self.scratch);
-        if !self.scratch.candidates.is_empty() {
+        if !candidates.is_empty() {
             // Candidates are only candidates: `start`, `complete` and `header` run the regexes. A line
             // never pairs with itself: `then` partners are checked before a line starts a match, and
             // `after` headers are recorded after it was matched.
-            let candidates = std::mem::take(&mut self.scratch.candidates);
             let partner_rules: Vec<usize> = candidates
                 .iter()
                 .filter_map(|s| self.matcher.slots.get(*s))
@@ -179,7 +209,7 @@ impl<'a> Scanner<'a> {
             for &rule in &partner_rules {
                 self.complete(rule, line);
             }
-            for &slot in &candidates {
+            for &slot in candidates {
                 if let Some(&(rule, false)) = self.matcher.slots.get(slot) {
                     self.start(rule, line);
                 }
@@ -187,7 +217,6 @@ impl<'a> Scanner<'a> {
             for &rule in &partner_rules {
                 self.header(rule, line);
             }
-            self.scratch.candidates = candidates;
         }
         // The oldest context line's buffer is reused: no allocation per line.
         let mut text = match self.before.len() == CONTEXT_BEFORE {
@@ -395,7 +424,7 @@ confidence = 0.8
             });
         }
         scanner
-            .hits
+            .finish()
             .iter()
             .map(|h| h.hits().cloned().collect())
             .collect()
@@ -479,7 +508,7 @@ confidence = 0.8
                     step: None,
                 });
             }
-            scanner.hits[0]
+            scanner.finish()[0]
                 .hits()
                 .map(|h| (h.line, h.partner.as_ref().map(|(n, _)| *n)))
                 .collect::<Vec<_>>()
@@ -507,8 +536,9 @@ confidence = 0.8
                 step: None,
             });
         }
-        assert_eq!(scanner.hits[0].count, 1000);
-        let kept: Vec<u64> = scanner.hits[0].hits().map(|h| h.line).collect();
+        let hits = scanner.finish();
+        assert_eq!(hits[0].count, 1000);
+        let kept: Vec<u64> = hits[0].hits().map(|h| h.line).collect();
         assert_eq!(kept.len(), FIRST_HITS + RECENT_HITS);
         assert_eq!(kept[..2], [1, 2]);
         assert_eq!(kept.last(), Some(&1000));

@@ -79,6 +79,11 @@ impl JobLog {
     }
 }
 
+/// Compiles what reading a log needs (the outcome markers) ahead of the first line.
+pub(crate) fn warm() {
+    outcome::warm();
+}
+
 /// Streams `input` line by line through `visit`, holding one line at a time.
 pub(crate) fn read(
     input: LogInput,

@@ -18,7 +18,20 @@ impl Normalizer {
     /// the line was overwritten by a terminal progress display: the last non-blank segment is the
     /// visible text, and the earlier ones stay available through [`Self::overwritten`] because CI
     /// services hide markers there (Travis prints `travis_fold:end:x\r\x1b[0K` before the next line).
-    pub(crate) fn normalize(&mut self, raw: &[u8]) -> Normalized<'_> {
+    pub(crate) fn normalize<'a>(&'a mut self, raw: &'a [u8]) -> Normalized<'a> {
+        // Most lines are valid UTF-8 with nothing to strip but a timestamp: they are not copied.
+        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if let Ok(line) = std::str::from_utf8(line)
+            && !(has_controls(line) || line.contains('\u{feff}'))
+        {
+            let text = strip_timestamp(line);
+            self.overwritten.clear();
+            return Normalized {
+                text,
+                overwritten: &self.overwritten,
+                timestamped: text.len() < line.len() && !line.starts_with('['),
+            };
+        }
         self.apply(raw);
         Normalized {
             text: &self.text,
@@ -146,15 +159,19 @@ fn iso_timestamp_len(s: &[u8]) -> Option<usize> {
     (s.get(at) == Some(&b'Z')).then_some(at + 1)
 }
 
-/// Appends `s` to `out` without ANSI escape sequences and control characters (tabs are kept).
-pub(crate) fn strip_controls(s: &str, out: &mut String) {
+/// Whether `s` may hold a control character or escape sequence to strip (tabs are kept).
+fn has_controls(s: &str) -> bool {
     // 0xC2 leads the C1 controls U+0080..U+009F (and other Latin-1 characters, which pass below).
     // A fold rather than `any`: without the early exit the compiler vectorises the scan, and
     // almost every line has nothing to strip.
-    let special = s.bytes().fold(false, |found, b| {
+    s.bytes().fold(false, |found, b| {
         found | (b < 0x20 && b != b'\t') | (b == 0x7f) | (b == 0xc2)
-    });
-    if !special {
+    })
+}
+
+/// Appends `s` to `out` without ANSI escape sequences and control characters (tabs are kept).
+pub(crate) fn strip_controls(s: &str, out: &mut String) {
+    if !has_controls(s) {
         out.push_str(s);
         return;
     }

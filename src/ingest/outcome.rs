@@ -80,6 +80,11 @@ static SET: LazyLock<Option<RegexSet>> =
 /// only for the set.
 static EACH: [OnceLock<Option<Regex>>; MARKERS.len()] = [const { OnceLock::new() }; MARKERS.len()];
 
+/// Compiles the marker set now rather than on the first line that needs it.
+pub(crate) fn warm() {
+    LazyLock::force(&SET);
+}
+
 /// Cheap pre-check: every marker line starts with one of these bytes.
 fn may_be_marker(line: &str) -> bool {
     matches!(

@@ -140,19 +140,24 @@ impl Library {
     /// Loads what it can, and returns every problem: a broken pack is left out, a duplicate id or
     /// pack name keeps its first definition. For `rules lint`, which reports them all.
     pub(crate) fn load_lenient(extra: &[PathBuf], builtin: bool) -> (Self, Vec<RulesError>) {
-        let builtins = if builtin { builtin::PACKS } else { &[] }
-            .iter()
-            .map(|(file, text)| {
-                load::parse_pack(
-                    &format!("rules/{file}"),
-                    text,
-                    PackOrigin::Builtin(file),
-                    &Budget::default(),
-                )
-            });
+        // The built-in packs are independent (parsing and checking ~600 patterns is most of
+        // start-up), so they load on every core; a user's packs share one budget, so in order.
+        let packs = if builtin {
+            builtin::PACKS.to_vec()
+        } else {
+            Vec::new()
+        };
+        let builtins = crate::batch::map(packs, crate::batch::default_threads(), |(file, text)| {
+            load::parse_pack(
+                &format!("rules/{file}"),
+                text,
+                PackOrigin::Builtin(file),
+                &Budget::default(),
+            )
+        });
         let budget = Budget::default();
         let users = extra.iter().map(|path| load::read_pack_file(path, &budget));
-        Self::assemble(builtins.chain(users))
+        Self::assemble(builtins.into_iter().chain(users))
     }
 
     fn assemble(

@@ -12,8 +12,9 @@ use std::cell::Cell;
 use std::sync::OnceLock;
 
 use regex::{Captures, Regex, RegexBuilder};
-use regex_automata::nfa::thompson;
-use regex_syntax::hir::{Hir, HirKind};
+use regex_automata::meta;
+use regex_automata::nfa::thompson::{self, WhichCaptures};
+use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Look, Repetition};
 
 /// Compiled size cap for one pattern: generous for real rules, fatal for pathological ones.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
@@ -52,6 +53,9 @@ pub(crate) struct Pattern {
     /// let through (built-in ones are all compiled by a test; a user's NFA was measured). Such a
     /// pattern never matches, and `rules lint`, which compiles every pattern, reports it.
     compiled: OnceLock<Result<Regex, String>>,
+    /// A cheaper superset of the regex ([`relax`]), tried first: a line it rejects needs no regex,
+    /// and a pattern that only ever meets such lines is never compiled in full.
+    screen: OnceLock<Option<meta::Regex>>,
 }
 
 /// How much a pattern is checked at load; either way it is compiled on first use.
@@ -92,6 +96,7 @@ impl Pattern {
             hir,
             names,
             compiled: OnceLock::new(),
+            screen: OnceLock::new(),
         })
     }
 
@@ -116,11 +121,19 @@ impl Pattern {
     }
 
     pub(crate) fn captures<'t>(&self, text: &'t str) -> Option<Captures<'t>> {
-        self.regex()?.captures(text)
+        self.may_match(text).then(|| self.regex()?.captures(text))?
     }
 
     pub(crate) fn is_match(&self, text: &str) -> bool {
-        self.regex().is_some_and(|r| r.is_match(text))
+        self.may_match(text) && self.regex().is_some_and(|r| r.is_match(text))
+    }
+
+    /// False when the screen rules `text` out.
+    fn may_match(&self, text: &str) -> bool {
+        self.screen
+            .get_or_init(|| screen(&self.hir))
+            .as_ref()
+            .is_none_or(|s| s.is_match(text))
     }
 
     fn regex(&self) -> Option<&Regex> {
@@ -187,4 +200,68 @@ fn capture_names(hir: &Hir, out: &mut Vec<String>) {
         }
         HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => {}
     }
+}
+
+/// A pattern that matches at least every line `hir` matches, and is quick to compile and to run:
+/// captures dropped, Unicode word boundaries dropped, and every class's non-ASCII part widened to all
+/// of non-ASCII. `\w` spelled out in UTF-8 is hundreds of NFA states; "any non-ASCII character" is
+/// a handful, and the lazy DFA never has to give up on a line with non-ASCII text.
+/// `widened` is set when a class or word boundary was relaxed (else the screen would be the regex).
+fn relax(hir: &Hir, widened: &mut bool) -> Hir {
+    match hir.kind() {
+        HirKind::Class(Class::Unicode(class))
+            if class.ranges().iter().any(|r| u32::from(r.end()) >= 0x80) =>
+        {
+            let mut wide = class.clone();
+            wide.union(&ClassUnicode::new([ClassUnicodeRange::new(
+                '\u{80}',
+                char::MAX,
+            )]));
+            *widened |= wide != *class;
+            Hir::class(Class::Unicode(wide))
+        }
+        HirKind::Look(look) if is_unicode_word(*look) => {
+            *widened = true;
+            Hir::empty()
+        }
+        HirKind::Capture(cap) => relax(&cap.sub, widened),
+        HirKind::Repetition(rep) => Hir::repetition(Repetition {
+            sub: Box::new(relax(&rep.sub, widened)),
+            ..rep.clone()
+        }),
+        HirKind::Concat(subs) => Hir::concat(subs.iter().map(|s| relax(s, widened)).collect()),
+        HirKind::Alternation(subs) => {
+            Hir::alternation(subs.iter().map(|s| relax(s, widened)).collect())
+        }
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => hir.clone(),
+    }
+}
+
+/// The screen for `hir`: `None` when relaxing changes nothing worth a second regex, or it fails.
+fn screen(hir: &Hir) -> Option<meta::Regex> {
+    let mut widened = false;
+    let relaxed = relax(hir, &mut widened);
+    if !widened {
+        return None;
+    }
+    meta::Builder::new()
+        .configure(
+            meta::Config::new()
+                .which_captures(WhichCaptures::Implicit)
+                .nfa_size_limit(Some(REGEX_SIZE_LIMIT)),
+        )
+        .build_from_hir(&relaxed)
+        .ok()
+}
+
+fn is_unicode_word(look: Look) -> bool {
+    matches!(
+        look,
+        Look::WordUnicode
+            | Look::WordUnicodeNegate
+            | Look::WordStartUnicode
+            | Look::WordEndUnicode
+            | Look::WordStartHalfUnicode
+            | Look::WordEndHalfUnicode
+    )
 }

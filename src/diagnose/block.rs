@@ -1,0 +1,73 @@
+//! Blocks of lines: the unit the scanner works on, so the literal search runs over many lines at
+//! once, and the unit one thread hands another when reading and matching run side by side.
+
+use crate::ingest::Line;
+
+/// A block is handed on once it holds this much text or this many lines.
+const BLOCK_BYTES: usize = 256 << 10;
+const BLOCK_LINES: usize = 4096;
+
+/// One line of a block: where its text sits in the block's text, and what ingest said of it.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    number: u64,
+    start: usize,
+    end: usize,
+    step: Option<usize>,
+}
+
+/// Lines gathered for the scanner, their texts back to back, each after a newline: a literal found
+/// never spans two lines, and one that starts a line can be looked for with the newline before it.
+#[derive(Debug, Default)]
+pub(crate) struct Block {
+    text: String,
+    entries: Vec<Entry>,
+}
+
+impl Block {
+    pub(crate) fn push(&mut self, line: &Line<'_>) {
+        self.text.push('\n');
+        let start = self.text.len();
+        self.text.push_str(line.text);
+        self.entries.push(Entry {
+            number: line.number,
+            start,
+            end: self.text.len(),
+            step: line.step,
+        });
+    }
+
+    /// Whether the block has reached the size it is handed on at.
+    pub(crate) fn is_full(&self) -> bool {
+        self.text.len() >= BLOCK_BYTES || self.entries.len() >= BLOCK_LINES
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Empties the block, keeping its allocations for the next lines.
+    pub(crate) fn clear(&mut self) {
+        self.text.clear();
+        self.entries.clear();
+    }
+
+    /// All the lines' text, each after a newline.
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The lines, with the offset of each one's text in [`Block::text`].
+    pub(crate) fn lines(&self) -> impl Iterator<Item = (usize, Line<'_>)> {
+        self.entries.iter().map(|e| {
+            (
+                e.start,
+                Line {
+                    number: e.number,
+                    text: self.text.get(e.start..e.end).unwrap_or_default(),
+                    step: e.step,
+                },
+            )
+        })
+    }
+}
