@@ -1,6 +1,7 @@
 //! Blocks of lines: the unit the scanner works on, so the literal search runs over many lines at
 //! once, and the unit one thread hands another when reading and matching run side by side.
 
+use super::dfa::Occurrence;
 use crate::ingest::Line;
 
 /// A block is handed on once it holds this much text or this many lines.
@@ -22,6 +23,9 @@ struct Entry {
 pub(crate) struct Block {
     text: String,
     entries: Vec<Entry>,
+    /// The literal prefixes found in `text`, once `searched`.
+    pub(crate) found: Vec<Occurrence>,
+    pub(crate) searched: bool,
 }
 
 impl Block {
@@ -50,6 +54,8 @@ impl Block {
     pub(crate) fn clear(&mut self) {
         self.text.clear();
         self.entries.clear();
+        self.found.clear();
+        self.searched = false;
     }
 
     /// All the lines' text, each after a newline.

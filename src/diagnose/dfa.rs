@@ -100,15 +100,16 @@ impl Dfa {
                 next => queue.push_back(next as usize),
             }
         }
+        let mut fail_row = vec![0u32; stride];
         while let Some(state) = queue.pop_front() {
             let f = *fail.get(state)?;
             if !ends.get(f)?.is_empty() {
                 let inherited = ends.get(f)?.clone();
                 ends.get_mut(state)?.extend(inherited);
             }
-            for c in 0..stride {
-                let via_fail = *table.get(f * stride + c)?;
-                let edge = table.get_mut(state * stride + c)?;
+            fail_row.copy_from_slice(table.get(f * stride..(f + 1) * stride)?);
+            let row = table.get_mut(state * stride..(state + 1) * stride)?;
+            for (edge, &via_fail) in row.iter_mut().zip(&fail_row) {
                 match *edge {
                     NONE => *edge = via_fail,
                     next => {

@@ -170,7 +170,7 @@ impl<'l> Engine<'l> {
             let matching = scope.spawn(move || {
                 let mut scanner = scan::Scanner::new(self.library, &self.matcher);
                 for mut block in full_rx {
-                    scanner.scan(&block);
+                    scanner.scan(&mut block);
                     block.clear();
                     // The reader takes blocks back to refill; once it is done, none is needed.
                     let _ = empty_tx.send(block);
@@ -182,6 +182,8 @@ impl<'l> Engine<'l> {
                 aside(line);
                 block.push(line);
                 if block.is_full() {
+                    // The literal search runs here: reading leaves this thread time to spare.
+                    self.matcher.search(&mut block);
                     let next = empty_rx.try_recv().unwrap_or_default();
                     // Should the matching thread be gone, its loss shows when it is joined.
                     let _ = full_tx.send(std::mem::replace(&mut block, next));

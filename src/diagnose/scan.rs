@@ -135,6 +135,13 @@ impl Matcher {
     }
 }
 
+impl Matcher {
+    /// Finds the literals in `block` ahead of [`Scanner::scan`], on whichever thread has time.
+    pub(crate) fn search(&self, block: &mut Block) {
+        self.prefilter.search(block);
+    }
+}
+
 /// Scans one log, block by block of lines.
 #[derive(Debug)]
 pub(crate) struct Scanner<'a> {
@@ -168,15 +175,16 @@ impl<'a> Scanner<'a> {
     pub(crate) fn observe(&mut self, line: &Line<'_>) {
         self.pending.push(line);
         if self.pending.is_full() {
-            let block = std::mem::take(&mut self.pending);
-            self.scan(&block);
+            let mut block = std::mem::take(&mut self.pending);
+            self.scan(&mut block);
             self.pending = block;
             self.pending.clear();
         }
     }
 
     /// Matches a block of lines, which follow the lines matched so far.
-    pub(crate) fn scan(&mut self, block: &Block) {
+    pub(crate) fn scan(&mut self, block: &mut Block) {
+        self.matcher.prefilter.search(block);
         let mut scratch = std::mem::take(&mut self.scratch);
         self.matcher.prefilter.scan(block, &mut scratch);
         for (index, (_, line)) in block.lines().enumerate() {
@@ -188,8 +196,8 @@ impl<'a> Scanner<'a> {
     /// What every rule matched, once the last lines are matched.
     pub(crate) fn finish(mut self) -> Vec<RuleHits> {
         if !self.pending.is_empty() {
-            let block = std::mem::take(&mut self.pending);
-            self.scan(&block);
+            let mut block = std::mem::take(&mut self.pending);
+            self.scan(&mut block);
         }
         self.hits
     }

@@ -24,7 +24,7 @@ pub(crate) fn parse_pack(
         file: file.to_owned(),
         reason,
     };
-    let table: toml::Table = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
+    let mut table: toml::Table = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
     for key in table.keys() {
         if key != "pack" && key != "rules" {
             return Err(pack_err(format!(
@@ -32,19 +32,20 @@ pub(crate) fn parse_pack(
             )));
         }
     }
+    // Entries are taken out of the table, not cloned: a pack's examples are most of its text.
     let spec = table
-        .get("pack")
+        .remove("pack")
         .ok_or_else(|| pack_err("missing `[pack]` table".to_owned()))?;
-    let spec = PackSpec::deserialize(spec.clone())
-        .map_err(|e| pack_err(format!("[pack]: {}", e.message())))?;
+    let spec =
+        PackSpec::deserialize(spec).map_err(|e| pack_err(format!("[pack]: {}", e.message())))?;
     if !is_kebab(&spec.name) {
         return Err(pack_err(format!(
             "pack name `{}` is not kebab-case",
             spec.name
         )));
     }
-    let entries = match table.get("rules") {
-        None => &Vec::new(),
+    let entries = match table.remove("rules") {
+        None => Vec::new(),
         Some(toml::Value::Array(entries)) => entries,
         Some(_) => {
             return Err(pack_err(
@@ -70,7 +71,7 @@ pub(crate) fn parse_pack(
         }
     };
     let mut rules = Vec::with_capacity(entries.len());
-    for (index, entry) in entries.iter().enumerate() {
+    for (index, entry) in entries.into_iter().enumerate() {
         let id = entry
             .get("id")
             .and_then(toml::Value::as_str)
@@ -81,7 +82,7 @@ pub(crate) fn parse_pack(
             reason,
         };
         let spec_rule =
-            RuleSpec::deserialize(entry.clone()).map_err(|e| rule_err(e.message().to_owned()))?;
+            RuleSpec::deserialize(entry).map_err(|e| rule_err(e.message().to_owned()))?;
         rules.push(compile(spec_rule, &spec.name, when).map_err(rule_err)?);
     }
     let pack = Pack {
