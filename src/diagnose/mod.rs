@@ -143,22 +143,30 @@ impl<'l> Engine<'l> {
                 cache_keys.push(key.trim().to_owned());
             }
         };
-        let (job, hits) = if self.pipelined {
-            self.read_pipelined(input, &mut aside)?
-        } else {
-            let mut scanner = scan::Scanner::new(self.library, &self.matcher);
-            let job = ingest::read(input, &mut |line| {
-                scanner.observe(line);
-                aside(line);
-            })?;
-            (job, scanner.finish())
+        let (job, hits) = match self.pipelined {
+            true => self.read_pipelined(input, &mut aside)?,
+            false => self.read_alone(input, &mut aside)?,
         };
         let diagnosis = decide(&self.library.rules, &hits, &locator, &job, cache_keys);
         Ok((job, diagnosis))
     }
 
-    /// Reads the log here, handing blocks of lines to a matching thread; `aside` sees every line
-    /// as it is read.
+    /// Reads the log and matches its lines on this thread; `aside` sees every line as it is read.
+    fn read_alone(
+        &self,
+        input: LogInput,
+        aside: &mut dyn FnMut(&ingest::Line<'_>),
+    ) -> Result<(JobLog, Vec<scan::RuleHits>), IngestError> {
+        let mut scanner = scan::Scanner::new(self.library, &self.matcher);
+        let job = ingest::read(input, &mut |line| {
+            scanner.observe(line);
+            aside(line);
+        })?;
+        Ok((job, scanner.finish()))
+    }
+
+    /// Reads the log here, handing blocks of lines to a matching thread (or, when no thread can be
+    /// started, matches them here too); `aside` sees every line as it is read.
     fn read_pipelined(
         &self,
         input: LogInput,
@@ -167,16 +175,21 @@ impl<'l> Engine<'l> {
         let (full_tx, full_rx) = mpsc::sync_channel::<Block>(QUEUED_BLOCKS);
         let (empty_tx, empty_rx) = mpsc::channel::<Block>();
         std::thread::scope(|scope| {
-            let matching = scope.spawn(move || {
-                let mut scanner = scan::Scanner::new(self.library, &self.matcher);
-                for mut block in full_rx {
-                    scanner.scan(&mut block);
-                    block.clear();
-                    // The reader takes blocks back to refill; once it is done, none is needed.
-                    let _ = empty_tx.send(block);
-                }
-                scanner.finish()
-            });
+            let spawned = std::thread::Builder::new()
+                .name("matching".to_owned())
+                .spawn_scoped(scope, move || {
+                    let mut scanner = scan::Scanner::new(self.library, &self.matcher);
+                    for mut block in full_rx {
+                        scanner.scan(&mut block);
+                        block.clear();
+                        // The reader takes blocks back to refill; once it is done, none is needed.
+                        let _ = empty_tx.send(block);
+                    }
+                    scanner.finish()
+                });
+            let Ok(matching) = spawned else {
+                return self.read_alone(input, aside);
+            };
             let mut block = Block::default();
             let read = ingest::read(input, &mut |line| {
                 aside(line);
@@ -494,5 +507,44 @@ mod tests {
         let caps = [("pkg".to_owned(), "left`pad\n".to_owned())];
         assert_eq!(fill("bump `{pkg}`", &caps), "bump `leftpad`");
         assert_eq!(fill("bump `{other}`", &caps), "bump `<other>`");
+    }
+
+    /// Reading on one thread and matching on another changes nothing: each fixture log alone, and
+    /// all of them as one log of many blocks, diagnose the same either way.
+    #[test]
+    fn pipelined_diagnoses_match_single_threaded_ones() {
+        let library = Library::load(&[], true).unwrap();
+        let alone = Engine::new(&library).unwrap();
+        let pipelined = Engine::new(&library).unwrap().pipelined(true);
+        let mut logs: Vec<Vec<u8>> = Vec::new();
+        for entry in std::fs::read_dir("fixtures/logs").unwrap() {
+            let path = entry.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            let mut text = Vec::new();
+            ingest::read(LogInput::from_bytes("f", "f", bytes.clone()), &mut |l| {
+                text.extend_from_slice(l.text.as_bytes());
+                text.push(b'\n');
+            })
+            .unwrap();
+            logs.push(text);
+        }
+        logs.push(logs.concat());
+        assert!(
+            logs.last().unwrap().len() > 512 << 10,
+            "several blocks of 256 KB"
+        );
+        for bytes in logs {
+            let (job_a, a) = alone
+                .diagnose(LogInput::from_bytes("x", "x", bytes.clone()))
+                .unwrap();
+            let (job_b, b) = pipelined
+                .diagnose(LogInput::from_bytes("x", "x", bytes))
+                .unwrap();
+            assert_eq!(
+                (job_a.lines, job_a.steps.len()),
+                (job_b.lines, job_b.steps.len())
+            );
+            assert_eq!(a, b);
+        }
     }
 }
