@@ -192,7 +192,7 @@ impl Dfa {
         let index = (state >> 1) as usize / self.stride;
         for &literal in self.ends.get(index).map_or(&[][..], Vec::as_slice) {
             let len = self.lens.get(literal as usize).copied().unwrap_or(0) as usize;
-            out.push((last + 1 - len, literal));
+            out.push(((last + 1).saturating_sub(len), literal));
         }
     }
 }
