@@ -39,11 +39,12 @@ pub fn ingest(bytes: &[u8]) -> Result<Read, String> {
 }
 
 /// Parses `text` as a user's rule pack, with every check a user's pack gets at load (patterns
-/// measured against the size limits included): the rule count, or the error as a user would see it.
+/// measured against the size limits included), and builds the matcher over it (literal extraction
+/// and the literal search): the rule count, or the error as a user would see it.
 pub fn rule_pack(text: &str) -> Result<usize, String> {
-    Library::from_texts(&[("fuzz.toml", text)])
-        .map(|library| library.rules.len())
-        .map_err(|e| e.to_string())
+    let library = Library::from_texts(&[("fuzz.toml", text)]).map_err(|e| e.to_string())?;
+    Engine::new(&library).map_err(|e| crate::error_chain(&e))?;
+    Ok(library.rules.len())
 }
 
 /// A rule library (the built-in packs), for building a [`Diagnoser`].
