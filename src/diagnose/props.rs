@@ -1,11 +1,4 @@
 //! Property tests for fingerprints: volatile tokens never change one, and different rules never collide.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    reason = "test code: a failed expectation should stop the test loudly"
-)]
 
 use std::collections::BTreeMap;
 

@@ -19,20 +19,23 @@ impl Normalizer {
     /// visible text, and the earlier ones stay available through [`Self::overwritten`] because CI
     /// services hide markers there (Travis prints `travis_fold:end:x\r\x1b[0K` before the next line).
     pub(crate) fn normalize<'a>(&'a mut self, raw: &'a [u8]) -> Normalized<'a> {
-        // Most lines are valid UTF-8 with nothing to strip but a timestamp: they are not copied.
-        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
-        if let Ok(line) = std::str::from_utf8(line)
-            && !(has_controls(line) || line.contains('\u{feff}'))
-        {
-            let text = strip_timestamp(line);
-            self.overwritten.clear();
-            return Normalized {
-                text,
-                overwritten: &self.overwritten,
-                timestamped: text.len() < line.len() && !line.starts_with('['),
-            };
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        // Strict validation is vectorised; the lossy decoder walks characters, so only invalid
+        // lines pay for it.
+        match std::str::from_utf8(raw) {
+            // Most lines are valid with nothing to strip but a timestamp: they are not copied.
+            Ok(line) if !(has_controls(line) || line.contains('\u{feff}')) => {
+                let (text, timestamped) = split_timestamp(line);
+                self.overwritten.clear();
+                return Normalized {
+                    text,
+                    overwritten: &self.overwritten,
+                    timestamped,
+                };
+            }
+            Ok(line) => self.apply(line),
+            Err(_) => self.apply(&String::from_utf8_lossy(raw)),
         }
-        self.apply(raw);
         Normalized {
             text: &self.text,
             overwritten: &self.overwritten,
@@ -40,22 +43,17 @@ impl Normalizer {
         }
     }
 
-    fn apply(&mut self, raw: &[u8]) {
-        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        // Strict validation is vectorised; the lossy decoder walks characters, so only invalid
-        // lines pay for it.
-        let decoded = match std::str::from_utf8(raw) {
-            Ok(text) => std::borrow::Cow::Borrowed(text),
-            Err(_) => String::from_utf8_lossy(raw),
-        };
-        let mut line: &str = &decoded;
+    /// The slow path, into the buffers: `line` (decoded, without its `\r\n`) has a BOM, control
+    /// characters or escape sequences to strip, or `\r`s that overwrote text.
+    fn apply(&mut self, line: &str) {
+        let mut line = line;
         let without_bom;
         if line.contains('\u{feff}') {
             without_bom = line.replace('\u{feff}', "");
             line = &without_bom;
         }
-        let stripped = strip_timestamp(line);
-        self.timestamped = stripped.len() < line.len() && !line.starts_with('[');
+        let (stripped, timestamped) = split_timestamp(line);
+        self.timestamped = timestamped;
         line = stripped;
 
         self.text.clear();
@@ -123,6 +121,13 @@ pub(crate) fn strip_timestamp(line: &str) -> &str {
 }
 
 /// A whole RFC 3339 UTC stamp, with `T` or a space between date and time (`2025-02-13 21:39:55.345Z`).
+/// `line` without its leading timestamp, and whether that was a GitHub Actions timestamp (the
+/// bracketed forms are other tools').
+fn split_timestamp(line: &str) -> (&str, bool) {
+    let text = strip_timestamp(line);
+    (text, text.len() < line.len() && !line.starts_with('['))
+}
+
 fn is_timestamp(stamp: &str) -> bool {
     let joined = stamp.replacen(' ', "T", 1);
     let joined = if joined.ends_with('Z') {

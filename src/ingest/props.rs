@@ -1,11 +1,4 @@
 //! Property tests for ingest: line numbers survive normalisation, and no bytes make reading panic.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    reason = "test code: a failed expectation should stop the test loudly"
-)]
 
 use std::io::{BufReader, Write as _};
 

@@ -1,11 +1,4 @@
 //! Property tests for Markdown escaping: no log text can close a fence, mention, inject HTML or a workflow command.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    reason = "test code: a failed expectation should stop the test loudly"
-)]
 
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;

@@ -2,7 +2,7 @@
 //! packs. Each gets a clear error or a report that says what was degraded: never a panic or a hang.
 
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -282,42 +282,54 @@ fn list_pack(pack: &Path) -> (Option<i32>, String) {
     (out.status.code(), String::from_utf8(out.stderr).unwrap())
 }
 
+/// Writes pack `name` of `count` rules, each with `rule(i)` after its common keys, runs `rules
+/// list` on it, and expects exit 3 and `message`; returns the pack's path and stderr.
+fn list_generated(
+    dir: &Path,
+    name: &str,
+    count: usize,
+    rule: impl Fn(usize) -> String,
+    message: &str,
+) -> (PathBuf, String) {
+    let pack = dir.join(format!("{name}.toml"));
+    let mut text = format!("[pack]\nname = \"{name}\"\nversion = \"1\"\n");
+    for i in 0..count {
+        text.push_str(&format!(
+            "\n[[rules]]\nid = \"{name}-{i}\"\ncategory = \"network\"\ntitle = \"t\"\nconfidence = 0.5\n{}\n",
+            rule(i)
+        ));
+    }
+    std::fs::write(&pack, text).unwrap();
+    let (code, stderr) = list_pack(&pack);
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(stderr.contains(message), "{stderr}");
+    (pack, stderr)
+}
+
 #[test]
 fn rule_packs_cannot_make_loading_slow_or_memory_hungry() {
     let dir = tempfile::tempdir().unwrap();
     // Each `\w{20}` compiles to most of the per-pattern limit (Unicode word characters): 8 KiB of
     // them once cost 235 MB and 1.6 s to load, 64 KiB 1.8 GB and 16 s.
-    let heavy = dir.path().join("heavy.toml");
-    let mut text = String::from("[pack]\nname = \"heavy\"\nversion = \"1\"\n");
-    for i in 0..64 {
-        text.push_str(&format!(
-            "\n[[rules]]\nid = \"h{i}\"\ncategory = \"network\"\ntitle = \"t\"\nconfidence = 0.5\npattern = '\\w{{20}}'\nexclude = '\\w{{20}}'\nthen = {{ pattern = '\\w{{20}}', within = 2 }}\n"
-        ));
-    }
-    std::fs::write(&heavy, text).unwrap();
-    let (code, stderr) = list_pack(&heavy);
-    assert_eq!(code, Some(3));
-    assert!(
-        stderr.contains("may compile to 32 MiB in all, and this one does not fit"),
-        "{stderr}"
+    let (heavy, stderr) = list_generated(
+        dir.path(),
+        "heavy",
+        64,
+        |_| {
+            "pattern = '\\w{20}'\nexclude = '\\w{20}'\nthen = { pattern = '\\w{20}', within = 2 }"
+                .to_owned()
+        },
+        "may compile to 32 MiB in all, and this one does not fit",
     );
     assert!(
-        stderr.starts_with(&format!("error: {}: rule 'h", heavy.display())),
+        stderr.starts_with(&format!("error: {}: rule 'heavy-", heavy.display())),
         "{stderr}"
     );
-
-    let many = dir.path().join("many.toml");
-    let mut text = String::from("[pack]\nname = \"many\"\nversion = \"1\"\n");
-    for i in 0..5_001 {
-        text.push_str(&format!(
-            "\n[[rules]]\nid = \"m{i}\"\ncategory = \"network\"\ntitle = \"t\"\nconfidence = 0.5\npattern = 'literal {i}'\n"
-        ));
-    }
-    std::fs::write(&many, text).unwrap();
-    let (code, stderr) = list_pack(&many);
-    assert_eq!(code, Some(3));
-    assert!(
-        stderr.contains("5001 rules is more than the 5000 all rule packs given may hold together"),
-        "{stderr}"
+    list_generated(
+        dir.path(),
+        "many",
+        5_001,
+        |i| format!("pattern = 'literal {i}'"),
+        "5001 rules is more than the 5000 all rule packs given may hold together",
     );
 }
