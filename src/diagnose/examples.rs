@@ -40,7 +40,7 @@ pub(crate) fn check_examples(
                         step: None,
                     });
                 }
-                scanner.finish().get(index).is_some_and(|h| h.count > 0)
+                scanner.finish().0.get(index).is_some_and(|h| h.count > 0)
             };
             if matched != should_match {
                 failures.push(ExampleFailure {

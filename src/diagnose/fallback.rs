@@ -8,33 +8,27 @@
 use std::collections::VecDeque;
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use regex::Regex;
 
 use super::scan::cut;
 use crate::ingest::Line;
+use crate::rules::{Compile, Pattern};
 
 /// Latest scoring lines kept; the pick is made among them once the failing step is known.
 const KEEP: usize = 256;
 const MAX_TEXT: usize = 2000;
 
-/// Stems that every `ERROR_WORD` match contains, in lowercase: most lines have none, and a SIMD
-/// literal search over the lowercased line rules them out far faster than the word regex can (a
-/// case-insensitive search could not use SIMD).
-static STEMS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
-    AhoCorasickBuilder::new()
-        .build([
-            "error",
-            "fatal",
-            "fail",
-            "exception",
-            "panic",
-            "traceback",
-            "segmentation fault",
-            "abort",
-            "assert",
-        ])
-        .ok()
+/// Stems that every `ERROR_WORD` match contains, and the annotation that scores without one: a line
+/// has one of these or scores 0. The scanner's literal search finds them with the rules' literals,
+/// and only lines that have one are scored.
+pub(crate) static WORDS: LazyLock<Option<Pattern>> = LazyLock::new(|| {
+    Pattern::new(
+        "the error-line locator's words",
+        r"(?i:error|fatal|fail|exception|panic|traceback|segmentation fault|abort|assert)|^##\[error\]"
+            .to_owned(),
+        Compile::OnFirstUse,
+    )
+    .ok()
 });
 // The locator's patterns are ASCII (`(?-u)`: `\b`, `\w` and `\s` as in ASCII, case folded in
 // ASCII): the words they look for are English, and ASCII classes keep the regexes small to build and
@@ -59,7 +53,6 @@ pub(crate) fn warm() {
     for re in [&ERROR_WORD, &ERROR_PREFIX, &TRAILER, &BENIGN] {
         LazyLock::force(re);
     }
-    LazyLock::force(&STEMS);
 }
 
 /// A line that may show the failure.
@@ -72,31 +65,18 @@ pub(crate) struct Candidate {
 }
 
 /// Follows a log and remembers its most error-looking lines.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub(crate) struct Locator {
     recent: VecDeque<Candidate>,
-    lower: Vec<u8>,
 }
 
 fn is(re: &LazyLock<Option<Regex>>, text: &str) -> bool {
     re.as_ref().is_some_and(|r| r.is_match(text))
 }
 
-/// Whether `text` holds a stem, in any case; `lower` is room for the line lowercased.
-fn has_stem(text: &str, lower: &mut Vec<u8>) -> bool {
-    let Some(stems) = STEMS.as_ref() else {
-        return true;
-    };
-    lower.clear();
-    lower.extend_from_slice(text.as_bytes());
-    lower.make_ascii_lowercase();
-    stems.is_match(lower.as_slice())
-}
-
-/// How much a line looks like the cause of a failure (0: not at all); `lower` is scratch room.
-fn score(text: &str, lower: &mut Vec<u8>) -> u8 {
-    let mut word = || has_stem(text, lower) && is(&ERROR_WORD, text);
-    if text.len() < 4 || !word() && !text.starts_with("##[error]") {
+/// How much a line looks like the cause of a failure (0: not at all).
+fn score(text: &str) -> u8 {
+    if text.len() < 4 || !is(&ERROR_WORD, text) && !text.starts_with("##[error]") {
         return 0;
     }
     if is(&TRAILER, text) {
@@ -109,8 +89,9 @@ fn score(text: &str, lower: &mut Vec<u8>) -> u8 {
 }
 
 impl Locator {
+    /// Scores `line`; one without any of [`WORDS`] scores 0, so the caller may pass only the others.
     pub(crate) fn observe(&mut self, line: &Line<'_>) {
-        let score = score(line.text, &mut self.lower);
+        let score = score(line.text);
         if score == 0 {
             return;
         }
@@ -146,7 +127,7 @@ mod tests {
     fn scores_lines() {
         #[track_caller]
         fn case(text: &str, expected: u8) {
-            assert_eq!(score(text, &mut Vec::new()), expected, "{text}");
+            assert_eq!(score(text), expected, "{text}");
         }
         case("Error: Cannot find module 'x'", 4);
         case("##[error]Unable to locate executable file: foo", 4);

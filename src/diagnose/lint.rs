@@ -95,7 +95,7 @@ fn winner<'l>(library: &'l Library, matcher: &Matcher, text: &str) -> Option<&'l
     library
         .rules
         .iter()
-        .zip(&scanner.finish())
+        .zip(&scanner.finish().0)
         .enumerate()
         .filter_map(|(index, (rule, hits))| Some((rule, hits.hits().map(|h| h.line).min()?, index)))
         .min_by(|a, b| {
@@ -247,6 +247,7 @@ fn fires_on_passing(library: &Library, matcher: &Matcher, negatives: Negatives) 
         let read = ingest::read(input, &mut |line| scanner.observe(line));
         let hits: Vec<(u64, Option<u64>)> = scanner
             .finish()
+            .0
             .iter()
             .map(|h| (h.count, h.hits().map(|hit| hit.line).min()))
             .collect();

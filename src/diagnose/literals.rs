@@ -119,10 +119,21 @@ impl Literal {
                 .checked_sub(self.text.len())
                 .is_some_and(|at| self.is_at(line, at));
         }
-        let (Some(&first), Some(&fold)) = (self.text.bytes.first(), self.text.fold.first()) else {
+        // Look for the literal's rarest byte, not its first: ` - ` has a dash, `(?i)timed out` a `d`.
+        let Some((k, byte, fold)) = self
+            .text
+            .bytes
+            .iter()
+            .zip(&self.text.fold)
+            .enumerate()
+            .min_by_key(|(_, (b, _))| commonness(**b))
+            .map(|(k, (&b, &f))| (k, b, f))
+        else {
             return true;
         };
-        memchr::memchr2_iter(first, first ^ fold, line.as_bytes()).any(|at| self.is_at(line, at))
+        memchr::memchr2_iter(byte, byte ^ fold, line.as_bytes())
+            .filter_map(|at| at.checked_sub(k))
+            .any(|at| self.is_at(line, at))
     }
 
     /// Whether the literal begins where the line's leading whitespace ends, so one look there finds it.
@@ -147,6 +158,18 @@ impl Literal {
     pub(crate) fn is_searchable(&self) -> bool {
         self.leads() || self.text.len() >= MIN_SEARCHED
     }
+}
+
+/// Bytes of CI log text from the most common on: a line is searched for the rarest byte of a literal.
+const COMMON: &[u8] = b" e\tatoinsrlcd.u/hmp-_:01=2g\"f,3b5y4w96(87)'[]kv>xSETARINOCLDPMUFjGBHzqK";
+
+/// How common `byte` is in log text (lower is rarer); letters count both cases.
+fn commonness(byte: u8) -> usize {
+    let lower = byte.to_ascii_lowercase();
+    COMMON
+        .iter()
+        .position(|&c| c == lower)
+        .map_or(0, |at| COMMON.len() - at)
 }
 
 /// Byte offset where `line`'s leading whitespace ends.

@@ -111,6 +111,9 @@ pub(crate) struct Engine<'l> {
     pipelined: bool,
 }
 
+/// What the scanner found in one log: each rule's hits, and the locator's error-looking lines.
+type Scanned = (Vec<scan::RuleHits>, fallback::Locator);
+
 /// Blocks of lines read but not yet matched, at most: bounds memory when matching falls behind.
 const QUEUED_BLOCKS: usize = 4;
 
@@ -132,10 +135,8 @@ impl<'l> Engine<'l> {
 
     /// Reads one job's log and diagnoses it, in a single streaming pass.
     pub(crate) fn diagnose(&self, input: LogInput) -> Result<(JobLog, Diagnosis), IngestError> {
-        let mut locator = fallback::Locator::default();
         let mut cache_keys = Vec::new();
         let mut aside = |line: &ingest::Line<'_>| {
-            locator.observe(line);
             if let Some(key) = line.text.strip_prefix("Cache restored from key: ")
                 && cache_keys.len() < MAX_CACHE_KEYS
                 && !cache_keys.iter().any(|k| k == key.trim())
@@ -143,7 +144,7 @@ impl<'l> Engine<'l> {
                 cache_keys.push(key.trim().to_owned());
             }
         };
-        let (job, hits) = match self.pipelined {
+        let (job, (hits, locator)) = match self.pipelined {
             true => self.read_pipelined(input, &mut aside)?,
             false => self.read_alone(input, &mut aside)?,
         };
@@ -156,7 +157,7 @@ impl<'l> Engine<'l> {
         &self,
         input: LogInput,
         aside: &mut dyn FnMut(&ingest::Line<'_>),
-    ) -> Result<(JobLog, Vec<scan::RuleHits>), IngestError> {
+    ) -> Result<(JobLog, Scanned), IngestError> {
         let mut scanner = scan::Scanner::new(self.library, &self.matcher);
         let job = ingest::read(input, &mut |line| {
             scanner.observe(line);
@@ -171,7 +172,7 @@ impl<'l> Engine<'l> {
         &self,
         input: LogInput,
         aside: &mut dyn FnMut(&ingest::Line<'_>),
-    ) -> Result<(JobLog, Vec<scan::RuleHits>), IngestError> {
+    ) -> Result<(JobLog, Scanned), IngestError> {
         let (full_tx, full_rx) = mpsc::sync_channel::<Block>(QUEUED_BLOCKS);
         let (empty_tx, empty_rx) = mpsc::channel::<Block>();
         std::thread::scope(|scope| {
@@ -211,7 +212,7 @@ impl<'l> Engine<'l> {
             let hits = hits.unwrap_or_else(|_| {
                 job.incomplete
                     .get_or_insert_with(|| "matching the rules stopped unexpectedly".to_owned());
-                Vec::new()
+                Scanned::default()
             });
             Ok((job, hits))
         })

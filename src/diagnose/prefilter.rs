@@ -5,7 +5,7 @@
 //! search over a whole block of lines ([`super::dfa`]), for their first bytes; those that start a
 //! line are searched for with the newline before them. A literal found is checked in full where it
 //! was found, case and place included. Its pattern becomes a candidate when the other literals it
-//! needs are on the line too, and only candidates run their regex. Patterns without usable
+//! needs are on the line too (looked for on that line alone), and only candidates run their regex. Patterns without usable
 //! literals are checked on every line, all together in one `RegexSet`.
 
 use std::collections::HashMap;
@@ -15,7 +15,7 @@ use regex::{RegexSet, RegexSetBuilder};
 
 use super::block::Block;
 use super::dfa::{Dfa, Occurrence};
-use super::literals::{Edge, Literal, lead, needs};
+use super::literals::{Edge, Group, Literal, lead, needs};
 use crate::rules::Pattern;
 
 /// The search looks for a literal's first this many bytes, and the rest is compared where they
@@ -46,21 +46,13 @@ impl Search {
     }
 }
 
-/// How one literal of a pattern's other groups is checked on a line its primary group was found on.
-#[derive(Debug)]
-enum Check {
-    /// Found by the same search as the primary literals: this literal index was stamped.
-    Found(usize),
-    /// Too short to search for on every line: looked for on the line itself.
-    Search(Literal),
-}
-
 /// One top-level alternative of a pattern: found by its primary literals, then checked for the rest.
 #[derive(Debug)]
 struct Branch {
     pattern: usize,
-    /// Groups that must also be on the line (any one literal of each).
-    others: Vec<Vec<Check>>,
+    /// Groups that must also be on the line (any one literal of each), looked for on the line
+    /// itself: searching every line for them would find far more than the primary literals do.
+    others: Vec<Group>,
 }
 
 /// The patterns' literals, compiled for one pass per line.
@@ -149,20 +141,10 @@ impl Prefilter {
                         o.push(branch);
                     }
                 }
-                let others = alternative
-                    .others
-                    .into_iter()
-                    .map(|group| {
-                        group
-                            .into_iter()
-                            .map(|literal| match literal.is_searchable() {
-                                true => Check::Found(numbering.number(literal)),
-                                false => Check::Search(literal),
-                            })
-                            .collect()
-                    })
-                    .collect();
-                branches.push(Branch { pattern, others });
+                branches.push(Branch {
+                    pattern,
+                    others: alternative.others,
+                });
             }
         }
         let Numbering {
@@ -314,12 +296,10 @@ impl Prefilter {
                 let Some(b) = self.branches.get(branch) else {
                     continue;
                 };
-                let on_line = |check: &Check| match check {
-                    Check::Found(literal) => scratch.literal_stamps.get(*literal) == Some(&stamp),
-                    Check::Search(literal) => literal.is_on(text),
-                };
                 if scratch.pattern_stamps.get(b.pattern) != Some(&stamp)
-                    && b.others.iter().all(|group| group.iter().any(on_line))
+                    && b.others
+                        .iter()
+                        .all(|group| group.iter().any(|literal| literal.is_on(text)))
                     && let Some(s) = scratch.pattern_stamps.get_mut(b.pattern)
                 {
                     *s = stamp;

@@ -3,6 +3,7 @@
 use std::collections::VecDeque;
 
 use super::block::Block;
+use super::fallback::{self, Locator};
 use super::prefilter::{Prefilter, Scratch};
 use crate::ingest::Line;
 use crate::rules::{Direction, Library, Pattern, Rule, Scope, Window};
@@ -102,13 +103,26 @@ impl RuleHits {
     }
 }
 
+/// What a pattern of the prefilter stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    /// A rule's pattern, by rule index.
+    Rule(usize),
+    /// A rule's partner pattern (`then` or `after`), by rule index.
+    Partner(usize),
+    /// The error-line locator's words: a line with one is scored by the locator.
+    Locator,
+}
+
 /// Every rule pattern behind one literal prefilter, so each line is examined once for all rules and
 /// only the few rules whose literals it contains run their regex.
 #[derive(Debug)]
 pub(crate) struct Matcher {
     prefilter: Prefilter,
-    /// Pattern index → (rule index, whether it is the rule's partner pattern (`then` or `after`)).
-    slots: Vec<(usize, bool)>,
+    /// Pattern index → what it stands for.
+    slots: Vec<Slot>,
+    /// The pattern index of the locator's words, unless they could not be compiled.
+    locator: Option<usize>,
 }
 
 impl Matcher {
@@ -122,15 +136,23 @@ impl Matcher {
             .filter(|(_, r)| r.scope == Scope::Line)
         {
             patterns.push(&rule.pattern);
-            slots.push((index, false));
+            slots.push(Slot::Rule(index));
             if let Some(window) = &rule.window {
                 patterns.push(&window.pattern);
-                slots.push((index, true));
+                slots.push(Slot::Partner(index));
             }
         }
+        // The locator's words are found by the same search: most lines have none, and only those
+        // that do are worth scoring.
+        let locator = fallback::WORDS.as_ref().map(|words| {
+            patterns.push(words);
+            slots.push(Slot::Locator);
+            slots.len() - 1
+        });
         Ok(Self {
             prefilter: Prefilter::new(&patterns)?,
             slots,
+            locator,
         })
     }
 }
@@ -155,6 +177,7 @@ pub(crate) struct Scanner<'a> {
     awaiting: Vec<(usize, u64, usize)>,
     seq: u64,
     scratch: Scratch,
+    locator: Locator,
 }
 
 impl<'a> Scanner<'a> {
@@ -168,6 +191,7 @@ impl<'a> Scanner<'a> {
             awaiting: Vec::new(),
             seq: 0,
             scratch: Scratch::default(),
+            locator: Locator::default(),
         }
     }
 
@@ -193,32 +217,43 @@ impl<'a> Scanner<'a> {
         self.scratch = scratch;
     }
 
-    /// What every rule matched, once the last lines are matched.
-    pub(crate) fn finish(mut self) -> Vec<RuleHits> {
+    /// What every rule matched, and the locator's pick of lines, once the last lines are matched.
+    pub(crate) fn finish(mut self) -> (Vec<RuleHits>, Locator) {
         if !self.pending.is_empty() {
             let mut block = std::mem::take(&mut self.pending);
             self.scan(&mut block);
         }
-        self.hits
+        (self.hits, self.locator)
     }
 
     fn line(&mut self, line: &Line<'_>, candidates: &[usize]) {
         self.feed_after_context(line);
+        let slots = &self.matcher.slots;
+        let slot = |s: &usize| slots.get(*s).copied();
+        // Without the locator's words in the prefilter, every line is scored.
+        if self
+            .matcher
+            .locator
+            .is_none_or(|words| candidates.contains(&words))
+        {
+            self.locator.observe(line);
+        }
         if !candidates.is_empty() {
             // Candidates are only candidates: `start`, `complete` and `header` run the regexes. A line
             // never pairs with itself: `then` partners are checked before a line starts a match, and
             // `after` headers are recorded after it was matched.
             let partner_rules: Vec<usize> = candidates
                 .iter()
-                .filter_map(|s| self.matcher.slots.get(*s))
-                .filter(|(_, partner)| *partner)
-                .map(|(rule, _)| *rule)
+                .filter_map(|s| match slot(s) {
+                    Some(Slot::Partner(rule)) => Some(rule),
+                    _ => None,
+                })
                 .collect();
             for &rule in &partner_rules {
                 self.complete(rule, line);
             }
-            for &slot in candidates {
-                if let Some(&(rule, false)) = self.matcher.slots.get(slot) {
+            for s in candidates {
+                if let Some(Slot::Rule(rule)) = slot(s) {
                     self.start(rule, line);
                 }
             }
@@ -433,6 +468,7 @@ confidence = 0.8
         }
         scanner
             .finish()
+            .0
             .iter()
             .map(|h| h.hits().cloned().collect())
             .collect()
@@ -516,7 +552,7 @@ confidence = 0.8
                     step: None,
                 });
             }
-            scanner.finish()[0]
+            scanner.finish().0[0]
                 .hits()
                 .map(|h| (h.line, h.partner.as_ref().map(|(n, _)| *n)))
                 .collect::<Vec<_>>()
@@ -544,12 +580,60 @@ confidence = 0.8
                 step: None,
             });
         }
-        let hits = scanner.finish();
+        let (hits, _) = scanner.finish();
         assert_eq!(hits[0].count, 1000);
         let kept: Vec<u64> = hits[0].hits().map(|h| h.line).collect();
         assert_eq!(kept.len(), FIRST_HITS + RECENT_HITS);
         assert_eq!(kept[..2], [1, 2]);
         assert_eq!(kept.last(), Some(&1000));
+    }
+
+    /// The scanner scores only the lines its literal search finds a locator word on: it must keep
+    /// exactly the lines a locator scoring every line keeps, on every fixture log and on lines made
+    /// to sit at the edges of its words.
+    #[test]
+    fn the_scanner_scores_what_the_locator_would() {
+        let library = Library::load(&[], true).unwrap();
+        let matcher = Matcher::new(&library).unwrap();
+        let edge_cases = [
+            "##[error]no word here",
+            "x ##[error] not at the start",
+            // One word of each stem alone.
+            "Traceback (most recent call last):",
+            "thread 'main' panicked at src/x.rs:1:1",
+            "Aborted (core dumped)",
+            "assert x == 1",
+            "Unhandled exception",
+            "fatal: not a git repository",
+            "SEGMENTATION FAULT (core dumped)",
+            "segmentation  fault",
+            "AssertionError: expected 1",
+            "TypeError: x",
+            "fail",
+            "The job failed.",
+            "ERROR",
+            "warning: 0 errors",
+            "Process completed with exit code 1.",
+        ];
+        let mut logs = vec![edge_cases.join("\n").into_bytes()];
+        for entry in std::fs::read_dir("fixtures/logs").unwrap() {
+            logs.push(std::fs::read(entry.unwrap().path()).unwrap());
+        }
+        let mut scored = 0;
+        for bytes in logs {
+            let mut scanner = Scanner::new(&library, &matcher);
+            let mut every_line = Locator::default();
+            let input = crate::ingest::LogInput::from_bytes("fixture", "fixture", bytes);
+            crate::ingest::read(input, &mut |line| {
+                scanner.observe(line);
+                every_line.observe(line);
+            })
+            .unwrap();
+            let (_, locator) = scanner.finish();
+            assert_eq!(locator, every_line);
+            scored += usize::from(every_line.pick(None).is_some());
+        }
+        assert!(scored > 10, "only {scored} logs had a line worth scoring");
     }
 
     #[test]

@@ -12,7 +12,6 @@ use regex::Captures;
 
 pub(crate) use load::placeholders;
 use pattern::Budget;
-#[cfg(test)]
 pub(crate) use pattern::Compile;
 pub(crate) use pattern::Pattern;
 pub(crate) use spec::Scope;
