@@ -7,7 +7,7 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use crate::rules::SplitRegex;
 
 pub(crate) const VERSION: &str = "v1";
 
@@ -30,10 +30,15 @@ const MASKS: &[(&str, &str)] = &[
     (r"\d+", "N"),
 ];
 
-static COMPILED: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+/// Compiled size cap for one mask (they are fixed; this only keeps the type's contract).
+const MASK_SIZE_LIMIT: usize = 1 << 22;
+
+// Masks run on a handful of short texts per diagnosis; in their ASCII form they are quick to compile,
+// and only a text with non-ASCII characters needs the full, Unicode-aware regex.
+static COMPILED: LazyLock<Vec<(SplitRegex, &'static str)>> = LazyLock::new(|| {
     MASKS
         .iter()
-        .filter_map(|(p, r)| Regex::new(p).ok().map(|re| (re, *r)))
+        .filter_map(|(p, r)| SplitRegex::new(p, MASK_SIZE_LIMIT).map(|re| (re, *r)))
         .collect()
 });
 
@@ -45,7 +50,10 @@ pub(crate) fn warm() {
 /// Replaces volatile tokens with placeholders, so two runs of one failure read the same.
 pub(crate) fn mask(text: &str) -> String {
     let mut out = text.trim().to_owned();
-    for (i, (re, replacement)) in COMPILED.iter().enumerate() {
+    for (i, (split, replacement)) in COMPILED.iter().enumerate() {
+        let Some(re) = split.on(&out) else {
+            continue;
+        };
         // The hex mask only applies to runs of 7+ characters with a letter among them; shorter runs
         // and plain digits are numbers, masked later (a pid of 999999 and one of 1000000 read alike).
         let next = if i == 5 {

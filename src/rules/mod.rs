@@ -1,5 +1,6 @@
 //! Rules: the versioned library of failure patterns (TOML packs), loaded, validated and described.
 
+mod ascii;
 mod builtin;
 mod load;
 mod pattern;
@@ -10,6 +11,7 @@ use std::path::PathBuf;
 
 use regex::Captures;
 
+pub(crate) use ascii::SplitRegex;
 pub(crate) use load::placeholders;
 use pattern::Budget;
 pub(crate) use pattern::Compile;

@@ -16,6 +16,8 @@ use regex_automata::meta;
 use regex_automata::nfa::thompson::{self, WhichCaptures};
 use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Look, Repetition};
 
+use super::ascii::{ascii_look, ascii_regex};
+
 /// Compiled size cap for one pattern: generous for real rules, fatal for pathological ones.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
 const MAX_PATTERN_LEN: usize = 4096;
@@ -53,9 +55,14 @@ pub(crate) struct Pattern {
     /// let through (built-in ones are all compiled by a test; a user's NFA was measured). Such a
     /// pattern never matches, and `rules lint`, which compiles every pattern, reports it.
     compiled: OnceLock<Result<Regex, String>>,
-    /// A cheaper superset of the regex ([`relax`]), tried first: a line it rejects needs no regex,
-    /// and a pattern that only ever meets such lines is never compiled in full.
+    /// A cheaper superset of the regex ([`relax`]), tried first on a line with non-ASCII text: a
+    /// line it rejects needs no regex, and a pattern that only ever meets such lines is never
+    /// compiled in full.
     screen: OnceLock<Option<meta::Regex>>,
+    /// The regex for ASCII lines ([`asciify`]), `None` when it would be the regex itself. On ASCII
+    /// text it matches and captures exactly what the regex does, and compiles several times faster:
+    /// most log lines are ASCII, so most patterns are never compiled in full.
+    ascii: OnceLock<Option<Regex>>,
 }
 
 /// How much a pattern is checked at load; either way it is compiled on first use.
@@ -97,6 +104,7 @@ impl Pattern {
             names,
             compiled: OnceLock::new(),
             screen: OnceLock::new(),
+            ascii: OnceLock::new(),
         })
     }
 
@@ -121,11 +129,28 @@ impl Pattern {
     }
 
     pub(crate) fn captures<'t>(&self, text: &'t str) -> Option<Captures<'t>> {
+        if text.is_ascii() {
+            return self.for_ascii()?.captures(text);
+        }
         self.may_match(text).then(|| self.regex()?.captures(text))?
     }
 
     pub(crate) fn is_match(&self, text: &str) -> bool {
+        if text.is_ascii() {
+            return self.for_ascii().is_some_and(|r| r.is_match(text));
+        }
         self.may_match(text) && self.regex().is_some_and(|r| r.is_match(text))
+    }
+
+    /// The regex to run on an ASCII line.
+    fn for_ascii(&self) -> Option<&Regex> {
+        match self
+            .ascii
+            .get_or_init(|| ascii_regex(&self.hir, REGEX_SIZE_LIMIT))
+        {
+            Some(regex) => Some(regex),
+            None => self.regex(),
+        }
     }
 
     /// False when the screen rules `text` out.
@@ -255,13 +280,5 @@ fn screen(hir: &Hir) -> Option<meta::Regex> {
 }
 
 fn is_unicode_word(look: Look) -> bool {
-    matches!(
-        look,
-        Look::WordUnicode
-            | Look::WordUnicodeNegate
-            | Look::WordStartUnicode
-            | Look::WordEndUnicode
-            | Look::WordStartHalfUnicode
-            | Look::WordEndHalfUnicode
-    )
+    ascii_look(look).is_some()
 }
