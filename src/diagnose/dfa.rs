@@ -63,30 +63,40 @@ impl Dfa {
         let stride = count;
         let class = |b: u8| usize::from(classes.get(usize::from(b)).copied().unwrap_or(0));
 
-        // The trie, in the table's own rows: `NONE` marks a missing edge until it is filled.
-        const NONE: u32 = u32::MAX;
-        let mut table: Vec<u32> = vec![NONE; stride];
+        // The trie, first with a short list of edges per state, so the table can be allocated
+        // once at its final size (growing it row by row copied it over and over).
+        let mut edges: Vec<Vec<(usize, u32)>> = vec![Vec::new()];
         let mut ends: Vec<Vec<u32>> = vec![Vec::new()];
         for (index, literal) in literals.iter().enumerate() {
             let mut state = 0usize;
             for &b in literal {
-                let edge = state * stride + class(b);
-                state = match *table.get(edge)? {
-                    NONE => {
+                let c = class(b);
+                let known = edges.get(state)?.iter().find(|(e, _)| *e == c).map(|e| e.1);
+                state = match known {
+                    Some(next) => next as usize,
+                    None => {
                         let next = ends.len();
                         if (next + 1) * stride > MAX_ENTRIES {
                             return None;
                         }
-                        table.extend(std::iter::repeat_n(NONE, stride));
+                        edges.get_mut(state)?.push((c, u32::try_from(next).ok()?));
+                        edges.push(Vec::new());
                         ends.push(Vec::new());
-                        *table.get_mut(edge)? = u32::try_from(next).ok()?;
                         next
                     }
-                    next => next as usize,
                 };
             }
             ends.get_mut(state)?.push(u32::try_from(index).ok()?);
         }
+        // The trie in the table's own rows: `NONE` marks a missing edge until it is filled.
+        const NONE: u32 = u32::MAX;
+        let mut table: Vec<u32> = vec![NONE; ends.len() * stride];
+        for (state, out) in edges.iter().enumerate() {
+            for &(c, next) in out {
+                *table.get_mut(state * stride + c)? = next;
+            }
+        }
+        drop(edges);
         // Premultiplied and shifted, the largest entry must still fit.
         u32::try_from(ends.len() * stride * 2).ok()?;
 
@@ -119,9 +129,10 @@ impl Dfa {
                 }
             }
         }
+        let ending: Vec<u32> = ends.iter().map(|e| u32::from(!e.is_empty())).collect();
         for edge in &mut table {
             let next = *edge as usize;
-            *edge = u32::try_from(next * stride * 2).ok()? | u32::from(!ends.get(next)?.is_empty());
+            *edge = u32::try_from(next * stride * 2).ok()? | *ending.get(next)?;
         }
         Some(Self {
             classes,

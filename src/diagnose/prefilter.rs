@@ -128,8 +128,12 @@ impl Prefilter {
         let mut numbering = Numbering::default();
         let mut branches = Vec::new();
         let mut always = Vec::new();
-        for (pattern, p) in patterns.iter().enumerate() {
-            let Some(alternatives) = needs(p.hir()) else {
+        // Reading literals out of ~750 patterns is most of building the prefilter, and each is
+        // independent of the others.
+        let threads = crate::batch::default_threads();
+        let all_needs = crate::batch::map(patterns.to_vec(), threads, |p| needs(p.hir()));
+        for (pattern, needed) in all_needs.into_iter().enumerate() {
+            let Some(alternatives) = needed else {
                 always.push(pattern);
                 continue;
             };

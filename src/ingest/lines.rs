@@ -34,6 +34,13 @@ pub(crate) fn for_each_line(
         let body = chunk
             .get(..take - usize::from(line_ends))
             .unwrap_or_default();
+        // A whole line inside the buffer (almost every line) is handed on where it lies.
+        if line_ends && buf.is_empty() && body.len() <= MAX_LINE_BYTES {
+            f(body, false);
+            reader.consume(take);
+            *total += take as u64;
+            continue;
+        }
         let room = MAX_LINE_BYTES.saturating_sub(buf.len());
         if body.len() > room {
             cut = true;
