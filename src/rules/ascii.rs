@@ -52,39 +52,53 @@ impl SplitRegex {
 /// and case folding agree with their ASCII forms there, and `\b` with `(?-u:\b)`), so the whole
 /// matches, and captures, exactly what `hir` does. `changed` is set when anything was cut.
 fn asciify(hir: &Hir, changed: &mut bool) -> Hir {
-    match hir.kind() {
-        HirKind::Class(Class::Unicode(class))
-            if class.ranges().iter().any(|r| u32::from(r.end()) >= 0x80) =>
-        {
-            *changed = true;
-            let mut ascii = class.clone();
-            ascii.intersect(&ClassUnicode::new([ClassUnicodeRange::new('\0', '\x7f')]));
-            Hir::class(Class::Unicode(ascii))
-        }
-        HirKind::Literal(literal) if !literal.0.is_ascii() => {
-            *changed = true;
-            Hir::fail()
-        }
-        HirKind::Look(look) => match ascii_look(*look) {
-            Some(ascii) => {
-                *changed = true;
-                Hir::look(ascii)
+    map_leaves(hir, true, &mut |leaf| {
+        let ascii = match leaf.kind() {
+            HirKind::Class(Class::Unicode(class)) if is_wide(class) => {
+                let mut ascii = class.clone();
+                ascii.intersect(&ClassUnicode::new([ClassUnicodeRange::new('\0', '\x7f')]));
+                Hir::class(Class::Unicode(ascii))
             }
-            None => hir.clone(),
-        },
-        HirKind::Capture(cap) => Hir::capture(Capture {
-            sub: Box::new(asciify(&cap.sub, changed)),
+            HirKind::Literal(literal) if !literal.0.is_ascii() => Hir::fail(),
+            HirKind::Look(look) => Hir::look(ascii_look(*look)?),
+            _ => return None,
+        };
+        *changed = true;
+        Some(ascii)
+    })
+}
+
+/// Whether `class` holds characters past ASCII.
+pub(crate) fn is_wide(class: &ClassUnicode) -> bool {
+    class.ranges().iter().any(|r| u32::from(r.end()) >= 0x80)
+}
+
+/// `hir` with each leaf (literal, class, look) replaced by what `leaf` makes of it, or kept when
+/// it makes nothing; `captures` says whether groups stay, or give way to what they hold.
+pub(crate) fn map_leaves(
+    hir: &Hir,
+    captures: bool,
+    leaf: &mut dyn FnMut(&Hir) -> Option<Hir>,
+) -> Hir {
+    match hir.kind() {
+        HirKind::Capture(cap) if captures => Hir::capture(Capture {
+            sub: Box::new(map_leaves(&cap.sub, captures, leaf)),
             ..cap.clone()
         }),
+        HirKind::Capture(cap) => map_leaves(&cap.sub, captures, leaf),
         HirKind::Repetition(rep) => Hir::repetition(Repetition {
-            sub: Box::new(asciify(&rep.sub, changed)),
+            sub: Box::new(map_leaves(&rep.sub, captures, leaf)),
             ..rep.clone()
         }),
-        HirKind::Concat(subs) => Hir::concat(subs.iter().map(|s| asciify(s, changed)).collect()),
-        HirKind::Alternation(subs) => {
-            Hir::alternation(subs.iter().map(|s| asciify(s, changed)).collect())
+        HirKind::Concat(subs) => {
+            Hir::concat(subs.iter().map(|s| map_leaves(s, captures, leaf)).collect())
         }
-        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) => hir.clone(),
+        HirKind::Alternation(subs) => {
+            Hir::alternation(subs.iter().map(|s| map_leaves(s, captures, leaf)).collect())
+        }
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => {
+            leaf(hir).unwrap_or_else(|| hir.clone())
+        }
     }
 }
 

@@ -14,9 +14,9 @@ use std::sync::OnceLock;
 use regex::{Captures, Regex, RegexBuilder};
 use regex_automata::meta;
 use regex_automata::nfa::thompson::{self, WhichCaptures};
-use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Look, Repetition};
+use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind};
 
-use super::ascii::{ascii_look, ascii_regex};
+use super::ascii::{ascii_look, ascii_regex, is_wide, map_leaves};
 
 /// Compiled size cap for one pattern: generous for real rules, fatal for pathological ones.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
@@ -233,33 +233,22 @@ fn capture_names(hir: &Hir, out: &mut Vec<String>) {
 /// a handful, and the lazy DFA never has to give up on a line with non-ASCII text.
 /// `widened` is set when a class or word boundary was relaxed (else the screen would be the regex).
 fn relax(hir: &Hir, widened: &mut bool) -> Hir {
-    match hir.kind() {
-        HirKind::Class(Class::Unicode(class))
-            if class.ranges().iter().any(|r| u32::from(r.end()) >= 0x80) =>
-        {
+    map_leaves(hir, false, &mut |leaf| match leaf.kind() {
+        HirKind::Class(Class::Unicode(class)) if is_wide(class) => {
             let mut wide = class.clone();
             wide.union(&ClassUnicode::new([ClassUnicodeRange::new(
                 '\u{80}',
                 char::MAX,
             )]));
             *widened |= wide != *class;
-            Hir::class(Class::Unicode(wide))
+            Some(Hir::class(Class::Unicode(wide)))
         }
-        HirKind::Look(look) if is_unicode_word(*look) => {
+        HirKind::Look(look) if ascii_look(*look).is_some() => {
             *widened = true;
-            Hir::empty()
+            Some(Hir::empty())
         }
-        HirKind::Capture(cap) => relax(&cap.sub, widened),
-        HirKind::Repetition(rep) => Hir::repetition(Repetition {
-            sub: Box::new(relax(&rep.sub, widened)),
-            ..rep.clone()
-        }),
-        HirKind::Concat(subs) => Hir::concat(subs.iter().map(|s| relax(s, widened)).collect()),
-        HirKind::Alternation(subs) => {
-            Hir::alternation(subs.iter().map(|s| relax(s, widened)).collect())
-        }
-        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => hir.clone(),
-    }
+        _ => None,
+    })
 }
 
 /// The screen for `hir`: `None` when relaxing changes nothing worth a second regex, or it fails.
@@ -277,8 +266,4 @@ fn screen(hir: &Hir) -> Option<meta::Regex> {
         )
         .build_from_hir(&relaxed)
         .ok()
-}
-
-fn is_unicode_word(look: Look) -> bool {
-    ascii_look(look).is_some()
 }
