@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::literals::needs;
 use super::scan::{Matcher, Scanner};
 use crate::ingest::{self, Line, LogInput};
 use crate::rules::{Direction, Library, Rule, RulesError, Scope};
@@ -194,7 +193,7 @@ pub(crate) fn lint(
             .window
             .as_ref()
             .is_some_and(|w| w.direction == Direction::After);
-        if rule.scope == Scope::Line && !windowed && needs(rule.pattern.hir()).is_none() {
+        if rule.scope == Scope::Line && !windowed && rule.pattern.needs().is_none() {
             findings.push(w("no-literal", "the pattern has no literal to prefilter on (2+ characters, or 1+ at the start of the line): it runs on every line".to_owned()));
         }
         if rule.scope == Scope::Line && !rule.examples.is_empty() {

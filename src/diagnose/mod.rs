@@ -6,7 +6,6 @@ mod examples;
 mod fallback;
 mod fingerprint;
 pub(crate) mod lint;
-mod literals;
 mod prefilter;
 #[cfg(test)]
 mod props;
@@ -23,7 +22,7 @@ use block::Block;
 
 use crate::ingest::{self, IngestError, JobLog, LogInput};
 use crate::redact::redact;
-use crate::rules::{Library, Rule, Scope};
+use crate::rules::{Library, Pattern, Rule, Scope};
 use crate::taxonomy::{Action, Category};
 
 /// Compiles, on a thread of its own, the fixed patterns every diagnosis uses (the error-line locator,
@@ -119,9 +118,27 @@ const QUEUED_BLOCKS: usize = 4;
 
 impl<'l> Engine<'l> {
     pub(crate) fn new(library: &'l Library) -> Result<Self, DiagnoseError> {
+        // Step rules run once, after reading, on the failed step's name. Their patterns (long
+        // lists of tool names) compile here, on a core the prefilter's build leaves free, rather
+        // than after the log is read.
+        let matcher = std::thread::scope(|scope| {
+            if crate::batch::default_threads() > 1 {
+                scope.spawn(|| {
+                    let steps = library
+                        .rules
+                        .iter()
+                        .filter(|r| r.scope == Scope::FailedStep);
+                    for rule in steps {
+                        rule.pattern.prepare();
+                        rule.exclude.iter().for_each(Pattern::prepare);
+                    }
+                });
+            }
+            scan::Matcher::new(library)
+        });
         Ok(Self {
             library,
-            matcher: scan::Matcher::new(library).map_err(DiagnoseError::RuleSet)?,
+            matcher: matcher.map_err(DiagnoseError::RuleSet)?,
             pipelined: false,
         })
     }

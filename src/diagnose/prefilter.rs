@@ -15,8 +15,8 @@ use regex::{RegexSet, RegexSetBuilder};
 
 use super::block::Block;
 use super::dfa::{Dfa, Occurrence};
-use super::literals::{Edge, Group, Literal, lead, needs};
 use crate::rules::Pattern;
+use crate::rules::literals::{Edge, Literal, Probe, lead};
 
 /// The search looks for a literal's first this many bytes, and the rest is compared where they
 /// were found: short prefixes keep the table small, quick to build and cache-resident (measured on
@@ -52,7 +52,7 @@ struct Branch {
     pattern: usize,
     /// Groups that must also be on the line (any one literal of each), looked for on the line
     /// itself: searching every line for them would find far more than the primary literals do.
-    others: Vec<Group>,
+    others: Vec<Vec<Probe>>,
 }
 
 /// The patterns' literals, compiled for one pass per line.
@@ -131,7 +131,7 @@ impl Prefilter {
         // Reading literals out of ~750 patterns is most of building the prefilter, and each is
         // independent of the others.
         let threads = crate::batch::default_threads();
-        let all_needs = crate::batch::map(patterns.to_vec(), threads, |p| needs(p.hir()));
+        let all_needs = crate::batch::map(patterns.to_vec(), threads, |p| p.needs());
         for (pattern, needed) in all_needs.into_iter().enumerate() {
             let Some(alternatives) = needed else {
                 always.push(pattern);
@@ -147,7 +147,9 @@ impl Prefilter {
                 }
                 branches.push(Branch {
                     pattern,
-                    others: alternative.others,
+                    others: (alternative.others.into_iter())
+                        .map(|group| group.into_iter().map(Probe::new).collect())
+                        .collect(),
                 });
             }
         }
@@ -303,7 +305,7 @@ impl Prefilter {
                 if scratch.pattern_stamps.get(b.pattern) != Some(&stamp)
                     && b.others
                         .iter()
-                        .all(|group| group.iter().any(|literal| literal.is_on(text)))
+                        .all(|group| group.iter().any(|probe| probe.is_on(text)))
                     && let Some(s) = scratch.pattern_stamps.get_mut(b.pattern)
                 {
                     *s = stamp;
@@ -436,23 +438,27 @@ mod tests {
         let mut scratch = Scratch::default();
         prefilter.search(&mut block);
         prefilter.scan(&block, &mut scratch);
-        let spans = |caps: Option<regex::Captures<'_>>| -> Option<Vec<Option<(usize, usize)>>> {
-            Some(
-                caps?
-                    .iter()
+        // The reference is the `regex` crate with its defaults, not the engine's own build of it.
+        let full: Vec<regex::Regex> = patterns
+            .iter()
+            .map(|p| regex::Regex::new(p.as_str()).unwrap())
+            .collect();
+        let spans = |caps: Option<regex::Captures<'_>>| {
+            caps.map(|caps| {
+                caps.iter()
                     .map(|m| m.map(|m| (m.start(), m.end())))
-                    .collect(),
-            )
+                    .collect::<Vec<_>>()
+            })
         };
         let (mut matched, mut ascii) = (0, 0);
         for (i, text) in lines.iter().enumerate() {
-            for (p, pattern) in patterns.iter().enumerate() {
-                if pattern.compile("pattern").unwrap().is_match(text) {
+            for (p, regex) in full.iter().enumerate() {
+                if regex.is_match(text) {
                     matched += 1;
                     assert!(
                         scratch.candidates(i).contains(&p),
                         "`{}` matches but is no candidate: {text}",
-                        pattern.as_str()
+                        regex.as_str()
                     );
                 }
             }
@@ -460,13 +466,11 @@ mod tests {
             // way it must match, and capture, exactly what the full regex does.
             ascii += usize::from(text.is_ascii());
             for &p in scratch.candidates(i) {
-                let pattern = patterns[p];
-                let full = pattern.compile("pattern").unwrap();
                 assert_eq!(
-                    spans(pattern.captures(text)),
-                    spans(full.captures(text)),
+                    patterns[p].captures(text).map(|f| f.spans()),
+                    spans(full[p].captures(text)),
                     "`{}` on: {text}",
-                    pattern.as_str()
+                    full[p].as_str()
                 );
             }
         }

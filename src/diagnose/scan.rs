@@ -6,7 +6,7 @@ use super::block::Block;
 use super::fallback::{self, Locator};
 use super::prefilter::{Prefilter, Scratch};
 use crate::ingest::Line;
-use crate::rules::{Direction, Library, Pattern, Rule, Scope, Window};
+use crate::rules::{Direction, Found, Library, Pattern, Rule, Scope, Window};
 
 /// Hits kept per rule: the first few and a window of the latest, so memory is bounded per rule.
 const FIRST_HITS: usize = 8;
@@ -394,16 +394,11 @@ impl<'a> Scanner<'a> {
 }
 
 /// The named groups `pattern` captured, by name, each value cut to a context line's length.
-pub(crate) fn captured(pattern: &Pattern, caps: &regex::Captures<'_>) -> Vec<(String, String)> {
+pub(crate) fn captured(pattern: &Pattern, caps: &Found<'_>) -> Vec<(String, String)> {
     pattern
         .names()
         .iter()
-        .filter_map(|name| {
-            Some((
-                name.clone(),
-                cut(caps.name(name)?.as_str(), MAX_CONTEXT_TEXT),
-            ))
-        })
+        .filter_map(|name| Some((name.clone(), cut(caps.name(name)?, MAX_CONTEXT_TEXT))))
         .collect()
 }
 

@@ -24,7 +24,7 @@ impl Normalizer {
         // lines pay for it.
         match std::str::from_utf8(raw) {
             // Most lines are valid with nothing to strip but a timestamp: they are not copied.
-            Ok(line) if !(has_controls(line) || line.contains('\u{feff}')) => {
+            Ok(line) if !has_controls(line) => {
                 let (text, timestamped) = split_timestamp(line);
                 self.overwritten.clear();
                 return Normalized {
@@ -129,13 +129,26 @@ fn split_timestamp(line: &str) -> (&str, bool) {
 }
 
 fn is_timestamp(stamp: &str) -> bool {
-    let joined = stamp.replacen(' ', "T", 1);
-    let joined = if joined.ends_with('Z') {
-        joined
-    } else {
-        joined + "Z"
+    // Checked as the `T`-joined, `Z`-terminated form, built on the stack: most bracketed line
+    // starts (`[INFO] `) are no stamp at all, and this runs on each of them.
+    let mut joined = [0u8; 40];
+    let Some(room) = joined.get_mut(..stamp.len()) else {
+        return false;
     };
-    iso_timestamp_len(joined.as_bytes()) == Some(joined.len())
+    room.copy_from_slice(stamp.as_bytes());
+    let mut len = stamp.len();
+    if let Some(sep) = joined.get_mut(10).filter(|b| **b == b' ') {
+        *sep = b'T';
+    }
+    if !stamp.ends_with('Z')
+        && let Some(z) = joined.get_mut(len)
+    {
+        *z = b'Z';
+        len += 1;
+    }
+    joined
+        .get(..len)
+        .is_some_and(|j| iso_timestamp_len(j) == Some(len))
 }
 
 /// Length of an RFC 3339 UTC timestamp (`YYYY-MM-DDTHH:MM:SS[.fff…]Z`) at the start of `s`.
@@ -164,13 +177,13 @@ fn iso_timestamp_len(s: &[u8]) -> Option<usize> {
     (s.get(at) == Some(&b'Z')).then_some(at + 1)
 }
 
-/// Whether `s` may hold a control character or escape sequence to strip (tabs are kept).
+/// Whether `s` may hold a control character, escape sequence or BOM to strip (tabs are kept).
 fn has_controls(s: &str) -> bool {
-    // 0xC2 leads the C1 controls U+0080..U+009F (and other Latin-1 characters, which pass below).
-    // A fold rather than `any`: without the early exit the compiler vectorises the scan, and
-    // almost every line has nothing to strip.
+    // 0xC2 leads the C1 controls U+0080..U+009F, and 0xEF the BOM U+FEFF (both lead other
+    // characters too, which the slow path keeps). A fold rather than `any`: without the early exit
+    // the compiler vectorises the scan, and almost every line has nothing to strip.
     s.bytes().fold(false, |found, b| {
-        found | (b < 0x20 && b != b'\t') | (b == 0x7f) | (b == 0xc2)
+        found | (b < 0x20 && b != b'\t') | (b == 0x7f) | (b == 0xc2) | (b == 0xef)
     })
 }
 

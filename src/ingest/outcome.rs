@@ -113,7 +113,12 @@ pub(crate) fn signal(line: &str) -> Option<Signal> {
         return None;
     }
     // The first marker in list order wins, as the list puts specific markers before general ones.
-    let index = SET.as_ref()?.matches(line).iter().next()?;
+    let set = SET.as_ref()?;
+    // Listing which markers match costs an allocation; most lines that get here match none.
+    if !set.is_match(line) {
+        return None;
+    }
+    let index = set.matches(line).iter().next()?;
     let marker = MARKERS.get(index)?;
     let re = EACH
         .get(index)?

@@ -1,22 +1,23 @@
 //! Rules: the versioned library of failure patterns (TOML packs), loaded, validated and described.
 
-mod ascii;
 mod builtin;
+pub(crate) mod literals;
 mod load;
 mod pattern;
+mod precompiled;
 mod spec;
+mod split;
+mod syntax;
 
 use std::fmt;
 use std::path::PathBuf;
 
-use regex::Captures;
-
-pub(crate) use ascii::SplitRegex;
 pub(crate) use load::placeholders;
 use pattern::Budget;
 pub(crate) use pattern::Compile;
-pub(crate) use pattern::Pattern;
+pub(crate) use pattern::{Found, Pattern};
 pub(crate) use spec::Scope;
+pub(crate) use split::SplitRegex;
 
 use crate::taxonomy::{Action, Category};
 
@@ -111,7 +112,7 @@ pub(crate) struct Rule {
 
 impl Rule {
     /// Matches the rule's first line: `pattern` found and `exclude` not.
-    pub(crate) fn match_line<'t>(&self, line: &'t str) -> Option<Captures<'t>> {
+    pub(crate) fn match_line<'t>(&self, line: &'t str) -> Option<Found<'t>> {
         let caps = self.pattern.captures(line)?;
         match &self.exclude {
             Some(exclude) if exclude.is_match(line) => None,

@@ -11,12 +11,14 @@
 use std::cell::Cell;
 use std::sync::OnceLock;
 
-use regex::{Captures, Regex, RegexBuilder};
-use regex_automata::meta;
+use regex_automata::meta::{self, Regex};
 use regex_automata::nfa::thompson::{self, WhichCaptures};
+use regex_automata::util::captures::Captures;
 use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind};
 
-use super::ascii::{ascii_look, ascii_regex, is_wide, map_leaves};
+use super::literals::{self, Needs};
+use super::precompiled::{self, Known};
+use super::syntax::{ascii_form, ascii_look, capture_names, is_wide, map_leaves};
 
 /// Compiled size cap for one pattern: generous for real rules, fatal for pathological ones.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
@@ -47,10 +49,12 @@ impl Default for Budget {
 #[derive(Debug, Clone)]
 pub(crate) struct Pattern {
     src: String,
-    /// The parsed pattern, kept for the literal prefilter (parsing ~600 patterns twice is a
-    /// noticeable part of start-up).
-    hir: Hir,
     names: Vec<String>,
+    /// What the build read out of a built-in pattern: with it, loading parses nothing.
+    known: Option<&'static Known>,
+    /// The parsed pattern, for the literal prefilter and the screen; `None` if it does not parse
+    /// (which the checks at load rule out).
+    hir: OnceLock<Option<Hir>>,
     /// An error inside when compiling failed: a pattern over the size limit that the checks at load
     /// let through (built-in ones are all compiled by a test; a user's NFA was measured). Such a
     /// pattern never matches, and `rules lint`, which compiles every pattern, reports it.
@@ -59,9 +63,9 @@ pub(crate) struct Pattern {
     /// line it rejects needs no regex, and a pattern that only ever meets such lines is never
     /// compiled in full.
     screen: OnceLock<Option<meta::Regex>>,
-    /// The regex for ASCII lines ([`asciify`]), `None` when it would be the regex itself. On ASCII
-    /// text it matches and captures exactly what the regex does, and compiles several times faster:
-    /// most log lines are ASCII, so most patterns are never compiled in full.
+    /// The regex for ASCII lines ([`ascii_form`]), `None` when it would be the regex itself. On
+    /// ASCII text it matches and captures exactly what the regex does, and compiles several times
+    /// faster: most log lines are ASCII, so most patterns are never compiled in full.
     ascii: OnceLock<Option<Regex>>,
 }
 
@@ -91,17 +95,29 @@ impl Pattern {
                 "{what} spans lines; use `then` or `after` for multi-line rules"
             ));
         }
-        let hir =
-            regex_syntax::parse(&src).map_err(|e| format!("invalid {what}: {}", one_line(&e)))?;
-        let mut names = Vec::new();
-        capture_names(&hir, &mut names);
-        if let Compile::Measured(budget) = when {
-            measure(&hir, budget).map_err(|e| format!("invalid {what}: {e}"))?;
-        }
+        let known = match when {
+            Compile::OnFirstUse => precompiled::find(&src),
+            Compile::Measured(_) => None,
+        };
+        let (names, hir) = match known {
+            Some(known) => (
+                known.names.iter().map(|&n| n.to_owned()).collect(),
+                OnceLock::new(),
+            ),
+            None => {
+                let hir = regex_syntax::parse(&src)
+                    .map_err(|e| format!("invalid {what}: {}", one_line(&e)))?;
+                if let Compile::Measured(budget) = when {
+                    measure(&hir, budget).map_err(|e| format!("invalid {what}: {e}"))?;
+                }
+                (capture_names(&hir), OnceLock::from(Some(hir)))
+            }
+        };
         Ok(Self {
             src,
-            hir,
             names,
+            known,
+            hir,
             compiled: OnceLock::new(),
             screen: OnceLock::new(),
             ascii: OnceLock::new(),
@@ -119,8 +135,19 @@ impl Pattern {
         &self.src
     }
 
-    pub(crate) fn hir(&self) -> &Hir {
-        &self.hir
+    /// What each top-level alternative needs on a line ([`literals::needs`]), or `None` when the
+    /// pattern must be tried on every line.
+    pub(crate) fn needs(&self) -> Option<Vec<Needs>> {
+        match self.known {
+            Some(known) => known.needs(),
+            None => literals::needs(self.hir()?),
+        }
+    }
+
+    fn hir(&self) -> Option<&Hir> {
+        self.hir
+            .get_or_init(|| regex_syntax::parse(&self.src).ok())
+            .as_ref()
     }
 
     /// Names of the pattern's named groups, in order.
@@ -128,26 +155,47 @@ impl Pattern {
         &self.names
     }
 
-    pub(crate) fn captures<'t>(&self, text: &'t str) -> Option<Captures<'t>> {
-        if text.is_ascii() {
-            return self.for_ascii()?.captures(text);
+    /// Where the pattern matches `text`, with its groups.
+    pub(crate) fn captures<'t>(&self, text: &'t str) -> Option<Found<'t>> {
+        let regex = self.for_text(text)?;
+        // Most lines tried are candidates the regex rejects: a plain match test settles them
+        // without the captures' allocation.
+        if !regex.is_match(text) {
+            return None;
         }
-        self.may_match(text).then(|| self.regex()?.captures(text))?
+        let mut caps = regex.create_captures();
+        regex.captures(text, &mut caps);
+        caps.is_match().then_some(Found { text, caps })
     }
 
     pub(crate) fn is_match(&self, text: &str) -> bool {
-        if text.is_ascii() {
-            return self.for_ascii().is_some_and(|r| r.is_match(text));
+        self.for_text(text).is_some_and(|r| r.is_match(text))
+    }
+
+    /// The regex to run on `text`: its ASCII form on ASCII text; else the full one, unless the
+    /// screen rules the text out.
+    fn for_text(&self, text: &str) -> Option<&Regex> {
+        match text.is_ascii() {
+            true => self.for_ascii(),
+            false => self.may_match(text).then(|| self.regex())?,
         }
-        self.may_match(text) && self.regex().is_some_and(|r| r.is_match(text))
+    }
+
+    /// Compiles now what an ASCII line would need, for a caller with a core to spare.
+    pub(crate) fn prepare(&self) {
+        let _ = self.for_ascii();
     }
 
     /// The regex to run on an ASCII line.
     fn for_ascii(&self) -> Option<&Regex> {
-        match self
-            .ascii
-            .get_or_init(|| ascii_regex(&self.hir, REGEX_SIZE_LIMIT))
-        {
+        let ascii = self.ascii.get_or_init(|| {
+            let src = match self.known {
+                Some(known) => known.ascii.map(str::to_owned),
+                None => ascii_form(self.hir()?),
+            }?;
+            build(&src).ok()
+        });
+        match ascii {
             Some(regex) => Some(regex),
             None => self.regex(),
         }
@@ -156,7 +204,7 @@ impl Pattern {
     /// False when the screen rules `text` out.
     fn may_match(&self, text: &str) -> bool {
         self.screen
-            .get_or_init(|| screen(&self.hir))
+            .get_or_init(|| screen(self.hir()?))
             .as_ref()
             .is_none_or(|s| s.is_match(text))
     }
@@ -166,13 +214,50 @@ impl Pattern {
     }
 
     fn compiled(&self) -> &Result<Regex, String> {
-        self.compiled.get_or_init(|| {
-            RegexBuilder::new(&self.src)
-                .size_limit(REGEX_SIZE_LIMIT)
-                .build()
-                .map_err(|e| one_line(&e))
-        })
+        self.compiled.get_or_init(|| build(&self.src))
     }
+}
+
+/// A match of a pattern on a line, with its groups.
+#[derive(Debug)]
+pub(crate) struct Found<'t> {
+    text: &'t str,
+    caps: Captures,
+}
+
+impl<'t> Found<'t> {
+    /// The text of the group `name`, if it took part in the match.
+    pub(crate) fn name(&self, name: &str) -> Option<&'t str> {
+        self.text.get(self.caps.get_group_by_name(name)?.range())
+    }
+
+    /// Every group's span, the whole match first.
+    #[cfg(test)]
+    pub(crate) fn spans(&self) -> Vec<Option<(usize, usize)>> {
+        (self.caps.iter())
+            .map(|span| span.map(|s| (s.start, s.end)))
+            .collect()
+    }
+}
+
+/// Compiles a pattern's regex. It only ever runs on lines the literal prefilter picked, which hold
+/// its literals already: the regex's own literal prefilter (with the reverse searches it allows)
+/// and a full DFA would take longer to build than they save there.
+fn build(src: &str) -> Result<Regex, String> {
+    let config = meta::Config::new()
+        .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+        .onepass_size_limit(Some(REGEX_SIZE_LIMIT))
+        .auto_prefilter(false)
+        .dfa(false);
+    meta::Builder::new()
+        .configure(config)
+        .build(src)
+        .map_err(|e| match e.size_limit() {
+            Some(limit) => format!("Compiled regex exceeds size limit of {limit} bytes."),
+            None => e
+                .syntax_error()
+                .map_or_else(|| one_line(&e), |e| one_line(e)),
+        })
 }
 
 /// Builds the pattern's automaton (the bulk of a compiled regex) within the limit per pattern and
@@ -209,22 +294,6 @@ fn one_line(e: &dyn std::fmt::Display) -> String {
         .filter(|l| !l.is_empty())
         .collect();
     lines.join(" ")
-}
-
-fn capture_names(hir: &Hir, out: &mut Vec<String>) {
-    match hir.kind() {
-        HirKind::Capture(cap) => {
-            if let Some(name) = &cap.name {
-                out.push(name.to_string());
-            }
-            capture_names(&cap.sub, out);
-        }
-        HirKind::Repetition(rep) => capture_names(&rep.sub, out),
-        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
-            subs.iter().for_each(|s| capture_names(s, out));
-        }
-        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => {}
-    }
 }
 
 /// A pattern that matches at least every line `hir` matches, and is quick to compile and to run:

@@ -106,36 +106,6 @@ impl Literal {
         fits(self.start, before) && after.is_some_and(|a| fits(self.end, a))
     }
 
-    /// Whether the literal is anywhere on `line`, edges included.
-    pub(crate) fn is_on(&self, line: &str) -> bool {
-        match self.start {
-            Edge::Flush => return self.is_at(line, 0),
-            Edge::Blank if self.leads() => return self.is_at(line, lead(line)),
-            _ => {}
-        }
-        if self.end == Edge::Flush {
-            return line
-                .len()
-                .checked_sub(self.text.len())
-                .is_some_and(|at| self.is_at(line, at));
-        }
-        // Look for the literal's rarest byte, not its first: ` - ` has a dash, `(?i)timed out` a `d`.
-        let Some((k, byte, fold)) = self
-            .text
-            .bytes
-            .iter()
-            .zip(&self.text.fold)
-            .enumerate()
-            .min_by_key(|(_, (b, _))| commonness(**b))
-            .map(|(k, (&b, &f))| (k, b, f))
-        else {
-            return true;
-        };
-        memchr::memchr2_iter(byte, byte ^ fold, line.as_bytes())
-            .filter_map(|at| at.checked_sub(k))
-            .any(|at| self.is_at(line, at))
-    }
-
     /// Whether the literal begins where the line's leading whitespace ends, so one look there finds it.
     pub(crate) fn leads(&self) -> bool {
         match self.start {
@@ -157,6 +127,47 @@ impl Literal {
     /// Whether the literal can be looked for on every line: by its place, or searched for if long enough.
     pub(crate) fn is_searchable(&self) -> bool {
         self.leads() || self.text.len() >= MIN_SEARCHED
+    }
+}
+
+/// A literal to look for anywhere on a line, by its rarest byte rather than its first: ` - ` by its
+/// dash, `(?i)timed out` by its `d`.
+#[derive(Debug, Clone)]
+pub(crate) struct Probe {
+    literal: Literal,
+    /// The rarest byte's offset in the literal, the byte, and its other case's bit (else 0).
+    rare: Option<(usize, u8, u8)>,
+}
+
+impl Probe {
+    pub(crate) fn new(literal: Literal) -> Self {
+        let text = &literal.text;
+        let rare = (text.bytes.iter().zip(&text.fold).enumerate())
+            .min_by_key(|(_, (b, _))| commonness(**b))
+            .map(|(k, (&b, &f))| (k, b, f));
+        Self { literal, rare }
+    }
+
+    /// Whether the literal is anywhere on `line`, edges included.
+    pub(crate) fn is_on(&self, line: &str) -> bool {
+        let literal = &self.literal;
+        match literal.start {
+            Edge::Flush => return literal.is_at(line, 0),
+            Edge::Blank if literal.leads() => return literal.is_at(line, lead(line)),
+            _ => {}
+        }
+        if literal.end == Edge::Flush {
+            return line
+                .len()
+                .checked_sub(literal.text.len())
+                .is_some_and(|at| literal.is_at(line, at));
+        }
+        let Some((k, byte, fold)) = self.rare else {
+            return true;
+        };
+        memchr::memchr2_iter(byte, byte ^ fold, line.as_bytes())
+            .filter_map(|at| at.checked_sub(k))
+            .any(|at| literal.is_at(line, at))
     }
 }
 
@@ -617,7 +628,9 @@ mod tests {
 
     #[test]
     fn literal_checks_respect_case_and_edges() {
-        let lit = |p: &str| needs(&regex_syntax::parse(p).unwrap()).unwrap()[0].primary[0].clone();
+        let lit = |p: &str| {
+            Probe::new(needs(&regex_syntax::parse(p).unwrap()).unwrap()[0].primary[0].clone())
+        };
         let e = lit(r"(?:^|\s)E: ");
         assert!(e.is_on("x E: y") && !e.is_on("file: y"));
         let start = lit(r"^\s*at ");
@@ -630,6 +643,6 @@ mod tests {
         assert!(end.is_on("a/b.js  ") && !end.is_on("a/b.json"));
         let folded = lit(r"(?i)warning");
         assert!(folded.is_on("a WARNING b") && folded.is_on("Warning") && !folded.is_on("warn"));
-        assert!(folded.is_at("xWarning", 1) && !folded.is_at("xWarning", 0));
+        assert!(folded.literal.is_at("xWarning", 1) && !folded.literal.is_at("xWarning", 0));
     }
 }
