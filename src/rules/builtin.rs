@@ -1,49 +1,44 @@
 //! The built-in rule packs, embedded from `rules/` at build time. This list is the table of contents.
 
-/// `(file name in rules/, TOML text)`, in priority order: platform causes first, then ecosystems.
-pub(super) const PACKS: &[(&str, &str)] = &[
-    (
-        "github-actions.toml",
-        include_str!("../../rules/github-actions.toml"),
-    ),
-    (
-        "ci-services.toml",
-        include_str!("../../rules/ci-services.toml"),
-    ),
-    ("system.toml", include_str!("../../rules/system.toml")),
-    ("network.toml", include_str!("../../rules/network.toml")),
-    ("git.toml", include_str!("../../rules/git.toml")),
-    ("docker.toml", include_str!("../../rules/docker.toml")),
-    ("cloud.toml", include_str!("../../rules/cloud.toml")),
-    ("node.toml", include_str!("../../rules/node.toml")),
-    (
-        "javascript-tests.toml",
-        include_str!("../../rules/javascript-tests.toml"),
-    ),
-    (
-        "javascript-lint.toml",
-        include_str!("../../rules/javascript-lint.toml"),
-    ),
-    ("python.toml", include_str!("../../rules/python.toml")),
-    (
-        "python-tests-lint.toml",
-        include_str!("../../rules/python-tests-lint.toml"),
-    ),
-    ("ruby.toml", include_str!("../../rules/ruby.toml")),
-    ("php.toml", include_str!("../../rules/php.toml")),
-    ("jvm.toml", include_str!("../../rules/jvm.toml")),
-    ("dotnet.toml", include_str!("../../rules/dotnet.toml")),
-    ("rust.toml", include_str!("../../rules/rust.toml")),
-    ("go.toml", include_str!("../../rules/go.toml")),
-    ("c-cpp.toml", include_str!("../../rules/c-cpp.toml")),
-    (
-        "other-languages.toml",
-        include_str!("../../rules/other-languages.toml"),
-    ),
-    ("docs.toml", include_str!("../../rules/docs.toml")),
-    ("mozilla.toml", include_str!("../../rules/mozilla.toml")),
+/// A pack's file in `rules/`, its TOML text, and the JSON the build wrote of it (empty when the
+/// build could not read the TOML).
+macro_rules! pack {
+    ($file:literal) => {
+        (
+            $file,
+            include_str!(concat!("../../rules/", $file)),
+            include_str!(concat!(env!("OUT_DIR"), "/", $file, ".json")),
+        )
+    };
+}
+
+/// `(file name in rules/, TOML text, JSON text)`, in priority order: platform causes first, then
+/// ecosystems.
+pub(super) const PACKS: &[(&str, &str, &str)] = &[
+    pack!("github-actions.toml"),
+    pack!("ci-services.toml"),
+    pack!("system.toml"),
+    pack!("network.toml"),
+    pack!("git.toml"),
+    pack!("docker.toml"),
+    pack!("cloud.toml"),
+    pack!("node.toml"),
+    pack!("javascript-tests.toml"),
+    pack!("javascript-lint.toml"),
+    pack!("python.toml"),
+    pack!("python-tests-lint.toml"),
+    pack!("ruby.toml"),
+    pack!("php.toml"),
+    pack!("jvm.toml"),
+    pack!("dotnet.toml"),
+    pack!("rust.toml"),
+    pack!("go.toml"),
+    pack!("c-cpp.toml"),
+    pack!("other-languages.toml"),
+    pack!("docs.toml"),
+    pack!("mozilla.toml"),
     // Last: fallbacks from the failed step's name, weaker than any line rule.
-    ("steps.toml", include_str!("../../rules/steps.toml")),
+    pack!("steps.toml"),
 ];
 
 #[cfg(test)]
@@ -58,7 +53,10 @@ mod tests {
             .filter(|n| n.ends_with(".toml"))
             .collect();
         on_disk.sort();
-        let mut listed: Vec<String> = super::PACKS.iter().map(|(f, _)| (*f).to_owned()).collect();
+        let mut listed: Vec<String> = super::PACKS
+            .iter()
+            .map(|(f, _, _)| (*f).to_owned())
+            .collect();
         listed.sort();
         assert_eq!(listed, on_disk);
     }

@@ -149,12 +149,13 @@ impl Library {
         } else {
             Vec::new()
         };
-        let builtins = crate::batch::map(packs, crate::batch::default_threads(), |(file, text)| {
-            load::parse_pack(
+        let threads = crate::batch::default_threads();
+        let builtins = crate::batch::map(packs, threads, |(file, text, json)| {
+            load::parse_builtin(
                 &format!("rules/{file}"),
                 text,
+                json,
                 PackOrigin::Builtin(file),
-                &Budget::default(),
             )
         });
         let budget = Budget::default();
