@@ -1,12 +1,13 @@
 //! A rule's regex: checked when its pack loads, compiled the first time a line could match it.
 //!
 //! Compiling ~600 Unicode-aware regexes costs a quarter of a second and tens of megabytes, while a
-//! typical log gives the literal prefilter a handful of candidate rules. So built-in patterns, which
-//! the test suite compiles in full, are parsed at load (syntax errors and capture names are known)
-//! and compiled on first use. A user's patterns are also measured at load, against a limit per
-//! pattern and a [`Budget`] for all of them, so a pattern too large is reported there, naming its
-//! file and rule, and no pack can make loading slow or memory-hungry (a few kilobytes of `\w{20}`
-//! patterns would otherwise compile to gigabytes).
+//! typical log gives the literal prefilter a handful of candidate rules. So patterns are compiled on
+//! first use. Built-in ones, which the test suite compiles in full, are not even parsed at load:
+//! the build read their capture names, literals and ASCII forms (see `precompiled.rs`). A user's
+//! patterns are parsed and measured at load, against a limit per pattern and a [`Budget`] for all
+//! of them, so a pattern too large is reported there, naming its file and rule, and no pack can
+//! make loading slow or memory-hungry (a few kilobytes of `\w{20}` patterns would otherwise
+//! compile to gigabytes).
 
 use std::cell::Cell;
 use std::sync::OnceLock;
