@@ -1,12 +1,13 @@
 //! Literal prefilter: find the rules a line could match with one multi-literal pass, before any regex.
 //!
-//! Each pattern's required literals ([`super::literals`]) are found two ways. Those right after a
-//! line's leading whitespace are looked up by the byte there. All the others are found by one
-//! search over a whole block of lines ([`super::dfa`]), for their first bytes; those that start a
-//! line are searched for with the newline before them. A literal found is checked in full where it
-//! was found, case and place included. Its pattern becomes a candidate when the other literals it
-//! needs are on the line too (looked for on that line alone), and only candidates run their regex. Patterns without usable
-//! literals are checked on every line, all together in one `RegexSet`.
+//! Each pattern's required literals ([`crate::rules::literals`]) are found two ways. Those right
+//! after a line's leading whitespace are looked up by the byte there. All the others are found by
+//! one search over a whole block of lines ([`super::dfa`]), for their first bytes; those that start
+//! a line are searched for with the newline before them. A literal found is checked in full where
+//! it was found, case and place included. Its pattern becomes a candidate when the other literals
+//! it needs are on the line too (looked for on that line alone), and only candidates run their
+//! regex. Patterns without usable literals are checked on every line, all together in one
+//! `RegexSet`.
 
 use std::collections::HashMap;
 
@@ -128,7 +129,7 @@ impl Prefilter {
         let mut numbering = Numbering::default();
         let mut branches = Vec::new();
         let mut always = Vec::new();
-        // Reading literals out of ~750 patterns is most of building the prefilter, and each is
+        // The build read the built-in patterns' literals; a user's patterns are read here, each
         // independent of the others.
         let threads = crate::batch::default_threads();
         let all_needs = crate::batch::map(patterns.to_vec(), threads, |p| p.needs());

@@ -241,17 +241,21 @@ impl<'t> Found<'t> {
     }
 }
 
-/// Compiles a pattern's regex. It only ever runs on lines the literal prefilter picked, which hold
-/// its literals already: the regex's own literal prefilter (with the reverse searches it allows)
-/// and a full DFA would take longer to build than they save there.
-fn build(src: &str) -> Result<Regex, String> {
-    let config = meta::Config::new()
+/// How a pattern's regexes (full, ASCII form, screen) are built. They only ever run on lines the
+/// literal prefilter picked, which hold their literals already: a regex's own literal prefilter
+/// (with the reverse searches it allows) and a full DFA would take longer to build than they save.
+fn config() -> meta::Config {
+    meta::Config::new()
         .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
         .onepass_size_limit(Some(REGEX_SIZE_LIMIT))
         .auto_prefilter(false)
-        .dfa(false);
+        .dfa(false)
+}
+
+/// Compiles a pattern's regex, or its ASCII form.
+fn build(src: &str) -> Result<Regex, String> {
     meta::Builder::new()
-        .configure(config)
+        .configure(config())
         .build(src)
         .map_err(|e| match e.size_limit() {
             Some(limit) => format!("Compiled regex exceeds size limit of {limit} bytes."),
@@ -329,11 +333,7 @@ fn screen(hir: &Hir) -> Option<meta::Regex> {
         return None;
     }
     meta::Builder::new()
-        .configure(
-            meta::Config::new()
-                .which_captures(WhichCaptures::Implicit)
-                .nfa_size_limit(Some(REGEX_SIZE_LIMIT)),
-        )
+        .configure(config().which_captures(WhichCaptures::Implicit))
         .build_from_hir(&relaxed)
         .ok()
 }
