@@ -175,7 +175,7 @@ impl Probe {
 const COMMON: &[u8] = b" e\tatoinsrlcd.u/hmp-_:01=2g\"f,3b5y4w96(87)'[]kv>xSETARINOCLDPMUFjGBHzqK";
 
 /// How common `byte` is in log text (lower is rarer); letters count both cases.
-fn commonness(byte: u8) -> usize {
+pub(crate) fn commonness(byte: u8) -> usize {
     let lower = byte.to_ascii_lowercase();
     COMMON
         .iter()
