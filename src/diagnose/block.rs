@@ -2,7 +2,7 @@
 //! once, and the unit one thread hands another when reading and matching run side by side.
 
 use super::dfa::Occurrence;
-use crate::ingest::Line;
+use crate::ingest::{Line, MAX_LINE_BYTES};
 
 /// A block is handed on once it holds this much text or this many lines.
 const BLOCK_BYTES: usize = 256 << 10;
@@ -19,13 +19,26 @@ struct Entry {
 
 /// Lines gathered for the scanner, their texts back to back, each after a newline: a literal found
 /// never spans two lines, and one that starts a line can be looked for with the newline before it.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Block {
     text: String,
     entries: Vec<Entry>,
     /// The literal prefixes found in `text`, once `searched`.
     pub(crate) found: Vec<Occurrence>,
     pub(crate) searched: bool,
+}
+
+impl Default for Block {
+    /// An empty block with room for a full one and the line that fills it (unless that line was
+    /// invalid UTF-8, which decodes longer): filling it does not copy what it holds.
+    fn default() -> Self {
+        Self {
+            text: String::with_capacity(BLOCK_BYTES + MAX_LINE_BYTES + 1),
+            entries: Vec::with_capacity(BLOCK_LINES),
+            found: Vec::new(),
+            searched: false,
+        }
+    }
 }
 
 impl Block {

@@ -11,6 +11,7 @@ mod steps;
 
 use std::path::PathBuf;
 
+pub(crate) use lines::MAX_LINE_BYTES;
 pub(crate) use outcome::Outcome;
 pub(crate) use source::{LogInput, discover, open_one, zip_from_bytes};
 pub(crate) use steps::{LogFormat, Step};
