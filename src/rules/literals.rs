@@ -18,6 +18,8 @@ const MAX_ALTERNATIVES: usize = 32;
 const MAX_GROUP: usize = 64;
 /// A class of at most this many characters is spelled out (`[1-4]`, `[cm]`); wider ones end a literal.
 const MAX_CLASS: usize = 10;
+/// A pattern opening with a choice of at most this many is read as that many alternatives.
+const MAX_CHOICES: usize = 4;
 /// Groups checked after the primary one, per alternative: enough to rule out a common first literal.
 const MAX_OTHERS: usize = 3;
 /// An unanchored literal shorter than this hits too many lines to look for on every line.
@@ -200,12 +202,8 @@ fn fits(edge: Edge, side: &str) -> bool {
 /// What each top-level alternative of `hir` needs, or `None` when one of them needs nothing a
 /// literal can check (the pattern must then be tried on every line).
 pub(crate) fn needs(hir: &Hir) -> Option<Vec<Needs>> {
-    let branches: Vec<&Hir> = match peel(hir).kind() {
-        HirKind::Alternation(branches) => branches.iter().collect(),
-        _ => vec![hir],
-    };
-    branches
-        .into_iter()
+    alternatives(hir)
+        .iter()
         .map(|branch| {
             let mut groups = requirements(branch, None, Edge::Free);
             groups.sort_by_key(|g| std::cmp::Reverse(strength(g)));
@@ -224,6 +222,37 @@ pub(crate) fn needs(hir: &Hir) -> Option<Vec<Needs>> {
             })
         })
         .collect()
+}
+
+/// The top-level alternatives of `hir`. A pattern that opens with a choice of a few that are not
+/// all texts (`(?:^|\| )x`) counts as one alternative per choice, each followed by the rest: what
+/// the rest needs can then be tied to where each choice leaves it (after `^\s*`, `x` leads the line).
+fn alternatives(hir: &Hir) -> Vec<Hir> {
+    match peel(hir).kind() {
+        HirKind::Alternation(branches) => branches.clone(),
+        HirKind::Concat(children) => {
+            let pieces = flatten(children);
+            match pieces.split_first() {
+                Some((first, rest)) => match peel(first).kind() {
+                    // Exact choices (`(?:exit|status) `) join what follows them already.
+                    HirKind::Alternation(choices)
+                        if choices.len() <= MAX_CHOICES && exact(first).is_none() =>
+                    {
+                        choices
+                            .iter()
+                            .map(|choice| {
+                                let whole = std::iter::once(choice).chain(rest.iter().copied());
+                                Hir::concat(whole.cloned().collect())
+                            })
+                            .collect()
+                    }
+                    _ => vec![hir.clone()],
+                },
+                None => vec![hir.clone()],
+            }
+        }
+        _ => vec![hir.clone()],
+    }
 }
 
 /// A group's weakest literal decides how much finding the group says.
@@ -623,7 +652,16 @@ mod tests {
         );
         // The parser lifts a common `^` out of the alternatives: one group, both still anchored.
         case(r"^E\s+|^error:", Some(&["^E,^error:"]));
-        case(r"(?:^|\| )\s{2,}1\) ", Some(&["1) "]));
+        // An opening choice is spread over what follows: after `^\s{2,}`, `1) ` leads the line;
+        // after `| `, it is anywhere, on a line that also has `| `.
+        case(r"(?:^|\| )\s{2,}1\) ", Some(&["^~1) ", "1)  | | "]));
+        case(
+            r"(?:^|\| )\s{2,}(?P<n>[0-9]+)\) ",
+            Some(&[
+                "^~0,^~1,^~2,^~3,^~4,^~5,^~6,^~7,^~8,^~9 | 0) ,1) ,2) ,3) ,4) ,5) ,6) ,7) ,8) ,9) ",
+                "0) ,1) ,2) ,3) ,4) ,5) ,6) ,7) ,8) ,9)  | | ",
+            ]),
+        );
     }
 
     #[test]
@@ -631,7 +669,7 @@ mod tests {
         let lit = |p: &str| {
             Probe::new(needs(&regex_syntax::parse(p).unwrap()).unwrap()[0].primary[0].clone())
         };
-        let e = lit(r"(?:^|\s)E: ");
+        let e = lit(r"(?:\s|\()E: ");
         assert!(e.is_on("x E: y") && !e.is_on("file: y"));
         let start = lit(r"^\s*at ");
         assert!(start.is_on("    at foo") && start.is_on("at foo") && !start.is_on("x at foo"));
