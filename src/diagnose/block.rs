@@ -19,7 +19,7 @@ struct Entry {
 
 /// Lines gathered for the scanner, their texts back to back, each after a newline: a literal found
 /// never spans two lines, and one that starts a line can be looked for with the newline before it.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct Block {
     text: String,
     entries: Vec<Entry>,
@@ -28,20 +28,18 @@ pub(crate) struct Block {
     pub(crate) searched: bool,
 }
 
-impl Default for Block {
+impl Block {
     /// An empty block with room for a full one and the line that fills it (unless that line was
-    /// invalid UTF-8, which decodes longer): filling it does not copy what it holds.
-    fn default() -> Self {
+    /// invalid UTF-8, which decodes longer): filling it does not copy what it holds. For blocks
+    /// that are filled and recycled; an empty `default()` one allocates nothing.
+    pub(crate) fn with_room() -> Self {
         Self {
             text: String::with_capacity(BLOCK_BYTES + MAX_LINE_BYTES + 1),
             entries: Vec::with_capacity(BLOCK_LINES),
-            found: Vec::new(),
-            searched: false,
+            ..Self::default()
         }
     }
-}
 
-impl Block {
     pub(crate) fn push(&mut self, line: &Line<'_>) {
         self.text.push('\n');
         let start = self.text.len();

@@ -208,14 +208,14 @@ impl<'l> Engine<'l> {
             let Ok(matching) = spawned else {
                 return self.read_alone(input, aside);
             };
-            let mut block = Block::default();
+            let mut block = Block::with_room();
             let read = ingest::read(input, &mut |line| {
                 aside(line);
                 block.push(line);
                 if block.is_full() {
                     // The literal search runs here: reading leaves this thread time to spare.
                     self.matcher.search(&mut block);
-                    let next = empty_rx.try_recv().unwrap_or_default();
+                    let next = empty_rx.try_recv().unwrap_or_else(|_| Block::with_room());
                     // Should the matching thread be gone, its loss shows when it is joined.
                     let _ = full_tx.send(std::mem::replace(&mut block, next));
                 }

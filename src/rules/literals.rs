@@ -6,6 +6,8 @@
 //! case and whether it sits at the start or end of the line (`^error:`, `^\s+at `, `\.js\s*$`), so
 //! the check is as close to the regex as a substring test can be, and never stricter.
 
+use std::borrow::Cow;
+
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
 /// Joining pieces stops before it makes more alternatives than this.
@@ -227,31 +229,26 @@ pub(crate) fn needs(hir: &Hir) -> Option<Vec<Needs>> {
 /// The top-level alternatives of `hir`. A pattern that opens with a choice of a few that are not
 /// all texts (`(?:^|\| )x`) counts as one alternative per choice, each followed by the rest: what
 /// the rest needs can then be tied to where each choice leaves it (after `^\s*`, `x` leads the line).
-fn alternatives(hir: &Hir) -> Vec<Hir> {
-    match peel(hir).kind() {
-        HirKind::Alternation(branches) => branches.clone(),
-        HirKind::Concat(children) => {
-            let pieces = flatten(children);
-            match pieces.split_first() {
-                Some((first, rest)) => match peel(first).kind() {
-                    // Exact choices (`(?:exit|status) `) join what follows them already.
-                    HirKind::Alternation(choices)
-                        if choices.len() <= MAX_CHOICES && exact(first).is_none() =>
-                    {
-                        choices
-                            .iter()
-                            .map(|choice| {
-                                let whole = std::iter::once(choice).chain(rest.iter().copied());
-                                Hir::concat(whole.cloned().collect())
-                            })
-                            .collect()
-                    }
-                    _ => vec![hir.clone()],
-                },
-                None => vec![hir.clone()],
-            }
+fn alternatives(hir: &Hir) -> Vec<Cow<'_, Hir>> {
+    let pieces = match peel(hir).kind() {
+        HirKind::Alternation(branches) => return branches.iter().map(Cow::Borrowed).collect(),
+        HirKind::Concat(children) => flatten(children),
+        _ => return vec![Cow::Borrowed(hir)],
+    };
+    let Some((first, rest)) = pieces.split_first() else {
+        return vec![Cow::Borrowed(hir)];
+    };
+    match peel(first).kind() {
+        // Exact choices (`(?:exit|status) `) join what follows them already.
+        HirKind::Alternation(choices) if choices.len() <= MAX_CHOICES && exact(first).is_none() => {
+            (choices.iter())
+                .map(|choice| {
+                    let whole = std::iter::once(choice).chain(rest.iter().copied());
+                    Cow::Owned(Hir::concat(whole.cloned().collect()))
+                })
+                .collect()
         }
-        _ => vec![hir.clone()],
+        _ => vec![Cow::Borrowed(hir)],
     }
 }
 
