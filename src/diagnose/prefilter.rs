@@ -53,7 +53,7 @@ struct Branch {
     pattern: usize,
     /// Groups that must also be on the line (any one literal of each), looked for on the line
     /// itself: searching every line for them would find far more than the primary literals do.
-    others: Vec<Vec<Probe>>,
+    others: Vec<Probe>,
 }
 
 /// The patterns' literals, compiled for one pass per line.
@@ -148,9 +148,7 @@ impl Prefilter {
                 }
                 branches.push(Branch {
                     pattern,
-                    others: (alternative.others.into_iter())
-                        .map(|group| group.into_iter().map(Probe::new).collect())
-                        .collect(),
+                    others: (alternative.others.into_iter()).map(Probe::new).collect(),
                 });
             }
         }
@@ -304,9 +302,7 @@ impl Prefilter {
                     continue;
                 };
                 if scratch.pattern_stamps.get(b.pattern) != Some(&stamp)
-                    && b.others
-                        .iter()
-                        .all(|group| group.iter().any(|probe| probe.is_on(text)))
+                    && b.others.iter().all(|probe| probe.is_on(text))
                     && let Some(s) = scratch.pattern_stamps.get_mut(b.pattern)
                 {
                     *s = stamp;

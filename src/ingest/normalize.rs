@@ -90,6 +90,10 @@ pub(crate) struct Normalized<'a> {
     pub(crate) timestamped: bool,
 }
 
+/// Longest bracketed timestamp looked for, in bytes: `[taskcluster 2025-02-13T21:39:55.345678Z]`
+/// with room for a longer source word.
+const MAX_BRACKET: usize = 64;
+
 /// Strips a leading log timestamp: GitHub Actions' `2024-01-01T00:00:00.0000000Z ` and the bracketed
 /// `[task 2024-01-01T00:00:00.000Z] ` / `[2024-01-01T00:00:00.000Z] ` forms of Taskcluster and Jenkins.
 pub(crate) fn strip_timestamp(line: &str) -> &str {
@@ -98,8 +102,17 @@ pub(crate) fn strip_timestamp(line: &str) -> &str {
     {
         return line.get(len + 1..).unwrap_or_default();
     }
+    // The bracket closes within its first bytes (a source word, a space and a stamp), and no `]`
+    // comes before: only those are looked at, as `[INFO] ` and the like open many lines.
     if let Some(inner) = line.strip_prefix('[')
-        && let Some(close) = inner.find("] ")
+        && let Some(close) = memchr::memchr(
+            b']',
+            inner
+                .as_bytes()
+                .get(..MAX_BRACKET)
+                .unwrap_or(inner.as_bytes()),
+        )
+        && inner.as_bytes().get(close + 1) == Some(&b' ')
     {
         let bracket = inner.get(..close).unwrap_or_default();
         // An optional source word (`task`, `taskcluster`), then the stamp.

@@ -110,6 +110,17 @@ impl Literal {
         fits(self.start, before) && after.is_some_and(|a| fits(self.end, a))
     }
 
+    /// Where on `line` the literal must start when its place is fixed (`^x`, `^\s*x`, `x$`): `Some`
+    /// of that offset, or of `None` when the line is too short for it; `None` when it may be anywhere.
+    fn fixed_place(&self, line: &str) -> Option<Option<usize>> {
+        match self.start {
+            Edge::Flush => return Some(Some(0)),
+            Edge::Blank if self.leads() => return Some(Some(lead(line))),
+            _ => {}
+        }
+        (self.end == Edge::Flush).then(|| line.len().checked_sub(self.text.len()))
+    }
+
     /// Whether the literal begins where the line's leading whitespace ends, so one look there finds it.
     pub(crate) fn leads(&self) -> bool {
         match self.start {
@@ -123,9 +134,11 @@ impl Literal {
         }
     }
 
-    /// How much a line containing the literal says: longer is rarer, and a fixed place rarer still.
+    /// How much a line containing the literal says: longer is rarer, and a fixed place rarer still,
+    /// though less so for a short text: a digit or a `[` opens a good share of log lines.
     fn weight(&self) -> usize {
-        self.text.len() + if self.leads() { 8 } else { 0 }
+        let len = self.text.len();
+        len + if self.leads() { len.min(4) + 4 } else { 0 }
     }
 
     /// Whether the literal can be looked for on every line: by its place, or searched for if long enough.
@@ -134,44 +147,70 @@ impl Literal {
     }
 }
 
-/// A literal to look for anywhere on a line, by its rarest byte rather than its first: ` - ` by its
-/// dash, `(?i)timed out` by its `d`.
+/// A group of literals to look for on a line, any one of which will do. A literal with a fixed
+/// place (`^x`, `^\s*x`, `x$`) is checked there. The others are looked for by their rarest byte
+/// rather than their first (` - ` by its dash, `(?i)timed out` by its `d`), and those that share it
+/// share one scan for it: `0) ` … `9) ` take one look for `)`.
 #[derive(Debug, Clone)]
 pub(crate) struct Probe {
-    literal: Literal,
-    /// The rarest byte's offset in the literal, the byte, and its other case's bit (else 0).
-    rare: Option<(usize, u8, u8)>,
+    placed: Vec<Literal>,
+    /// A rarest byte, its other case's bit (else 0), and each literal with that byte at that offset.
+    scans: Vec<(u8, u8, Vec<(usize, Literal)>)>,
+    /// Whether some literal is empty, so that any line has it.
+    any: bool,
 }
 
 impl Probe {
-    pub(crate) fn new(literal: Literal) -> Self {
-        let text = &literal.text;
-        let rare = (text.bytes.iter().zip(&text.fold).enumerate())
-            .min_by_key(|(_, (b, _))| commonness(**b))
-            .map(|(k, (&b, &f))| (k, b, f));
-        Self { literal, rare }
+    pub(crate) fn new(group: Vec<Literal>) -> Self {
+        let mut probe = Self {
+            placed: Vec::new(),
+            scans: Vec::new(),
+            any: false,
+        };
+        for literal in group {
+            if literal.fixed_place("").is_some() {
+                probe.placed.push(literal);
+                continue;
+            }
+            let text = &literal.text;
+            let rare = (text.bytes.iter().zip(&text.fold).enumerate())
+                .min_by_key(|(_, (b, _))| commonness(**b))
+                .map(|(k, (&b, &f))| (k, b, f));
+            let Some((k, byte, fold)) = rare else {
+                probe.any = true;
+                continue;
+            };
+            match probe
+                .scans
+                .iter_mut()
+                .find(|(b, f, _)| (*b, *f) == (byte, fold))
+            {
+                Some((_, _, literals)) => literals.push((k, literal)),
+                None => probe.scans.push((byte, fold, vec![(k, literal)])),
+            }
+        }
+        probe
     }
 
-    /// Whether the literal is anywhere on `line`, edges included.
+    /// Whether one of the literals is on `line`, edges included.
     pub(crate) fn is_on(&self, line: &str) -> bool {
-        let literal = &self.literal;
-        match literal.start {
-            Edge::Flush => return literal.is_at(line, 0),
-            Edge::Blank if literal.leads() => return literal.is_at(line, lead(line)),
-            _ => {}
-        }
-        if literal.end == Edge::Flush {
-            return line
-                .len()
-                .checked_sub(literal.text.len())
-                .is_some_and(|at| literal.is_at(line, at));
-        }
-        let Some((k, byte, fold)) = self.rare else {
+        if self.any {
             return true;
+        }
+        let at_place = |l: &Literal| {
+            l.fixed_place(line)
+                .flatten()
+                .is_some_and(|at| l.is_at(line, at))
         };
-        memchr::memchr2_iter(byte, byte ^ fold, line.as_bytes())
-            .filter_map(|at| at.checked_sub(k))
-            .any(|at| literal.is_at(line, at))
+        if self.placed.iter().any(at_place) {
+            return true;
+        }
+        self.scans.iter().any(|(byte, fold, literals)| {
+            memchr::memchr2_iter(*byte, byte ^ fold, line.as_bytes()).any(|at| {
+                (literals.iter())
+                    .any(|(k, l)| at.checked_sub(*k).is_some_and(|at| l.is_at(line, at)))
+            })
+        })
     }
 }
 
@@ -663,9 +702,12 @@ mod tests {
 
     #[test]
     fn literal_checks_respect_case_and_edges() {
-        let lit = |p: &str| {
-            Probe::new(needs(&regex_syntax::parse(p).unwrap()).unwrap()[0].primary[0].clone())
+        let primary = |p: &str| {
+            needs(&regex_syntax::parse(p).unwrap()).unwrap()[0]
+                .primary
+                .clone()
         };
+        let lit = |p: &str| Probe::new(primary(p));
         let e = lit(r"(?:\s|\()E: ");
         assert!(e.is_on("x E: y") && !e.is_on("file: y"));
         let start = lit(r"^\s*at ");
@@ -678,6 +720,23 @@ mod tests {
         assert!(end.is_on("a/b.js  ") && !end.is_on("a/b.json"));
         let folded = lit(r"(?i)warning");
         assert!(folded.is_on("a WARNING b") && folded.is_on("Warning") && !folded.is_on("warn"));
-        assert!(folded.literal.is_at("xWarning", 1) && !folded.literal.is_at("xWarning", 0));
+        let literal = &primary(r"(?i)warning")[0];
+        assert!(literal.is_at("xWarning", 1) && !literal.is_at("xWarning", 0));
+    }
+
+    /// Literals that share their rarest byte are found by one scan for it, each where it stands.
+    #[test]
+    fn a_group_sharing_its_rarest_byte_finds_each_of_its_literals() {
+        let group = needs(&regex_syntax::parse(r"(?:[0-9]|a)\) ").unwrap()).unwrap()[0]
+            .primary
+            .clone();
+        assert_eq!(group.len(), 11);
+        let probe = Probe::new(group);
+        assert_eq!(probe.scans.len(), 1, "one scan, for `)`");
+        for digit in 0..10 {
+            assert!(probe.is_on(&format!("  {digit}) title")));
+        }
+        assert!(probe.is_on("(b) then (a) z"), "the second `)` is the one");
+        assert!(!probe.is_on("(b) z") && !probe.is_on("9 ) z") && !probe.is_on("9)"));
     }
 }
