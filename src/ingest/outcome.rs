@@ -1,8 +1,8 @@
 //! Outcome inference: what the log itself says about how the job ended, and where it says it.
 
-use std::sync::{LazyLock, OnceLock};
+use std::sync::LazyLock;
 
-use regex::{Regex, RegexSet};
+use regex_automata::meta::Regex;
 use serde::Serialize;
 
 /// How the job ended, as far as its log tells.
@@ -73,16 +73,16 @@ const MARKERS: &[Marker] = &[
     Marker { pattern: r"^g?make(?:\[\d+\])?: \*\*\* \[.*\] Error (?P<code>\d+)", scope: Scope::Step, outcome: None },
 ];
 
-/// The markers as one set: which of them match, in one pass.
-static SET: LazyLock<Option<RegexSet>> =
-    LazyLock::new(|| RegexSet::new(MARKERS.iter().map(|m| m.pattern)).ok());
-/// Each marker alone, for its captures: compiled when a line first matches it, so start-up pays
-/// only for the set.
-static EACH: [OnceLock<Option<Regex>>; MARKERS.len()] = [const { OnceLock::new() }; MARKERS.len()];
+/// The markers as one regex: which of them matches, and its groups, in one pass. Where several
+/// match, the first in list order wins, as the list puts specific markers before general ones.
+static MARKER: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    let patterns: Vec<&str> = MARKERS.iter().map(|m| m.pattern).collect();
+    Regex::new_many(&patterns).ok()
+});
 
-/// Compiles the marker set now rather than on the first line that needs it.
+/// Compiles the markers now rather than on the first line that needs them.
 pub(crate) fn warm() {
-    LazyLock::force(&SET);
+    LazyLock::force(&MARKER);
 }
 
 /// What every marker line opens with, one of these (a test reads them off the markers): most
@@ -149,26 +149,16 @@ pub(crate) fn signal(line: &str) -> Option<Signal> {
     if !may_be_marker(line) {
         return None;
     }
-    // The first marker in list order wins, as the list puts specific markers before general ones.
-    let set = SET.as_ref()?;
-    // Listing which markers match costs an allocation; most lines that get here match none.
-    if !set.is_match(line) {
-        return None;
-    }
-    let index = set.matches(line).iter().next()?;
-    let marker = MARKERS.get(index)?;
-    let re = EACH
-        .get(index)?
-        .get_or_init(|| Regex::new(marker.pattern).ok())
-        .as_ref()?;
-    let caps = re.captures(line)?;
-    let outcome = marker
-        .outcome
-        .unwrap_or_else(|| match caps.name("code").map(|c| c.as_str()) {
-            Some("0") => Outcome::Passed,
-            _ => Outcome::Failed,
-        });
-    let command = caps.name("cmd").map(|c| c.as_str().to_owned());
+    let re = MARKER.as_ref()?;
+    let mut caps = re.create_captures();
+    re.captures(line, &mut caps);
+    let marker = MARKERS.get(caps.pattern()?.as_usize())?;
+    let group = |name| (caps.get_group_by_name(name)).and_then(|span| line.get(span.range()));
+    let outcome = marker.outcome.unwrap_or_else(|| match group("code") {
+        Some("0") => Outcome::Passed,
+        _ => Outcome::Failed,
+    });
+    let command = group("cmd").map(str::to_owned);
     Some(Signal {
         outcome,
         scope: marker.scope,
@@ -242,10 +232,7 @@ mod tests {
 
     #[test]
     fn all_markers_compile() {
-        assert_eq!(SET.as_ref().unwrap().len(), MARKERS.len());
-        for marker in MARKERS {
-            Regex::new(marker.pattern).unwrap();
-        }
+        assert_eq!(MARKER.as_ref().unwrap().pattern_len(), MARKERS.len());
     }
 
     /// Every line a marker matches opens with one of the leads: the pre-check never hides one.
@@ -321,6 +308,8 @@ mod tests {
             Some((Outcome::Failed, Scope::Job)),
         );
         case("echo Done. Your build exited with 1.", None);
+        let named = signal(r#"The command "npm test -- --ci" exited with 2."#).unwrap();
+        assert_eq!(named.command.as_deref(), Some("npm test -- --ci"));
         case("BUILD SUCCESSFUL", None);
         case(
             "[taskcluster:error] exit status 2",

@@ -154,10 +154,19 @@ impl Literal {
 #[derive(Debug, Clone)]
 pub(crate) struct Probe {
     placed: Vec<Literal>,
-    /// A rarest byte, its other case's bit (else 0), and each literal with that byte at that offset.
-    scans: Vec<(u8, u8, Vec<(usize, Literal)>)>,
+    scans: Vec<Scan>,
     /// Whether some literal is empty, so that any line has it.
     any: bool,
+}
+
+/// One look along a line for a byte, in either case, for the literals that are rarest there.
+#[derive(Debug, Clone)]
+struct Scan {
+    byte: u8,
+    /// The other case's bit (else 0).
+    fold: u8,
+    /// Each literal, with the byte's offset in it.
+    literals: Vec<(usize, Literal)>,
 }
 
 impl Probe {
@@ -180,13 +189,13 @@ impl Probe {
                 probe.any = true;
                 continue;
             };
-            match probe
-                .scans
-                .iter_mut()
-                .find(|(b, f, _)| (*b, *f) == (byte, fold))
-            {
-                Some((_, _, literals)) => literals.push((k, literal)),
-                None => probe.scans.push((byte, fold, vec![(k, literal)])),
+            match (probe.scans.iter_mut()).find(|s| (s.byte, s.fold) == (byte, fold)) {
+                Some(scan) => scan.literals.push((k, literal)),
+                None => probe.scans.push(Scan {
+                    byte,
+                    fold,
+                    literals: vec![(k, literal)],
+                }),
             }
         }
         probe
@@ -205,9 +214,10 @@ impl Probe {
         if self.placed.iter().any(at_place) {
             return true;
         }
-        self.scans.iter().any(|(byte, fold, literals)| {
-            memchr::memchr2_iter(*byte, byte ^ fold, line.as_bytes()).any(|at| {
-                (literals.iter())
+        self.scans.iter().any(|scan| {
+            let (byte, other) = (scan.byte, scan.byte ^ scan.fold);
+            memchr::memchr2_iter(byte, other, line.as_bytes()).any(|at| {
+                (scan.literals.iter())
                     .any(|(k, l)| at.checked_sub(*k).is_some_and(|at| l.is_at(line, at)))
             })
         })
