@@ -68,6 +68,18 @@ pub(crate) struct Needs {
 }
 
 impl Text {
+    /// Each byte with its offset and its fold bit.
+    fn bytes_folded(&self) -> impl Iterator<Item = (usize, u8, u8)> + '_ {
+        (self.bytes.iter().zip(&self.fold).enumerate()).map(|(k, (&b, &f))| (k, b, f))
+    }
+
+    /// Where the text first holds `byte` with that fold bit.
+    fn offset_of(&self, byte: u8, fold: u8) -> Option<usize> {
+        self.bytes_folded()
+            .find(|&(_, b, f)| (b, f) == (byte, fold))
+            .map(|(k, _, _)| k)
+    }
+
     fn exact(bytes: &[u8]) -> Self {
         Self {
             bytes: bytes.to_vec(),
@@ -171,22 +183,29 @@ struct Scan {
 
 impl Probe {
     pub(crate) fn new(group: Vec<Literal>) -> Self {
+        let (placed, scanned): (Vec<_>, Vec<_>) =
+            (group.into_iter()).partition(|literal| literal.fixed_place("").is_some());
         let mut probe = Self {
-            placed: Vec::new(),
+            placed,
             scans: Vec::new(),
-            any: false,
+            any: scanned.iter().any(|l| l.text.bytes.is_empty()),
         };
-        for literal in group {
-            if literal.fixed_place("").is_some() {
-                probe.placed.push(literal);
-                continue;
-            }
-            let text = &literal.text;
-            let rare = (text.bytes.iter().zip(&text.fold).enumerate())
-                .min_by_key(|(_, (b, _))| commonness(**b))
-                .map(|(k, (&b, &f))| (k, b, f));
+        // The rarest byte that all of them hold, if there is one, finds them all in one scan.
+        let shared = (scanned
+            .first()
+            .map(|l| l.text.bytes_folded())
+            .into_iter()
+            .flatten())
+        .filter(|&(_, b, f)| scanned.iter().all(|l| l.text.offset_of(b, f).is_some()))
+        .min_by_key(|&(_, b, _)| commonness(b));
+        for literal in scanned {
+            let rare = match shared {
+                Some((_, byte, fold)) => {
+                    literal.text.offset_of(byte, fold).map(|k| (k, byte, fold))
+                }
+                None => (literal.text.bytes_folded()).min_by_key(|&(_, b, _)| commonness(b)),
+            };
             let Some((k, byte, fold)) = rare else {
-                probe.any = true;
                 continue;
             };
             match (probe.scans.iter_mut()).find(|s| (s.byte, s.fold) == (byte, fold)) {
@@ -747,6 +766,13 @@ mod tests {
             assert!(probe.is_on(&format!("  {digit}) title")));
         }
         assert!(probe.is_on("(b) then (a) z"), "the second `)` is the one");
+        // Each of `0 - ` … `9 - ` is rarest at its digit, but all hold the dash.
+        let dashes = needs(&regex_syntax::parse(r"[0-9] - ").unwrap()).unwrap()[0]
+            .primary
+            .clone();
+        let dashes = Probe::new(dashes);
+        assert_eq!(dashes.scans.len(), 1, "one scan, for `-`");
+        assert!(dashes.is_on("  7 - test_x (Failed)") && !dashes.is_on("10:18:13  INFO - x"));
         assert!(!probe.is_on("(b) z") && !probe.is_on("9 ) z") && !probe.is_on("9)"));
     }
 }
