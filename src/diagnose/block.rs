@@ -74,17 +74,26 @@ impl Block {
         &self.text
     }
 
+    /// How many lines the block holds.
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The `index`th line.
+    pub(crate) fn line(&self, index: usize) -> Option<Line<'_>> {
+        self.entries.get(index).map(|e| self.entry_line(e))
+    }
+
     /// The lines, with the offset of each one's text in [`Block::text`].
     pub(crate) fn lines(&self) -> impl Iterator<Item = (usize, Line<'_>)> {
-        self.entries.iter().map(|e| {
-            (
-                e.start,
-                Line {
-                    number: e.number,
-                    text: self.text.get(e.start..e.end).unwrap_or_default(),
-                    step: e.step,
-                },
-            )
-        })
+        self.entries.iter().map(|e| (e.start, self.entry_line(e)))
+    }
+
+    fn entry_line(&self, e: &Entry) -> Line<'_> {
+        Line {
+            number: e.number,
+            text: self.text.get(e.start..e.end).unwrap_or_default(),
+            step: e.step,
+        }
     }
 }

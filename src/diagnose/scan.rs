@@ -172,7 +172,8 @@ pub(crate) struct Scanner<'a> {
     hits: Vec<RuleHits>,
     /// Lines given one by one ([`Scanner::observe`]), until they fill a block.
     pending: Block,
-    before: VecDeque<(u64, String)>,
+    /// The last lines of the blocks matched so far, for the context of a hit early in the next.
+    carried: VecDeque<(u64, String)>,
     /// Hits still collecting their after-context: (rule index, hit seq, lines still wanted).
     awaiting: Vec<(usize, u64, usize)>,
     seq: u64,
@@ -187,7 +188,7 @@ impl<'a> Scanner<'a> {
             matcher,
             hits: library.rules.iter().map(|_| RuleHits::default()).collect(),
             pending: Block::default(),
-            before: VecDeque::with_capacity(CONTEXT_BEFORE + 1),
+            carried: VecDeque::with_capacity(CONTEXT_BEFORE + 1),
             awaiting: Vec::new(),
             seq: 0,
             scratch: Scratch::default(),
@@ -211,10 +212,20 @@ impl<'a> Scanner<'a> {
         self.matcher.prefilter.search(block);
         let mut scratch = std::mem::take(&mut self.scratch);
         self.matcher.prefilter.scan(block, &mut scratch);
+        let block: &Block = block;
         for (index, (_, line)) in block.lines().enumerate() {
-            self.line(&line, scratch.candidates(index));
+            self.line(&line, scratch.candidates(index), (block, index));
         }
         self.scratch = scratch;
+        // Context is copied only for hits, from the block itself, so only its last lines are kept.
+        let tail = block.len().saturating_sub(CONTEXT_BEFORE);
+        for (_, line) in block.lines().skip(tail) {
+            if self.carried.len() == CONTEXT_BEFORE {
+                self.carried.pop_front();
+            }
+            self.carried
+                .push_back((line.number, cut(line.text, MAX_CONTEXT_TEXT)));
+        }
     }
 
     /// What every rule matched, and the locator's pick of lines, once the last lines are matched.
@@ -226,7 +237,8 @@ impl<'a> Scanner<'a> {
         (self.hits, self.locator)
     }
 
-    fn line(&mut self, line: &Line<'_>, candidates: &[usize]) {
+    /// Matches one line, the `at.1`th of block `at.0`.
+    fn line(&mut self, line: &Line<'_>, candidates: &[usize], at: (&Block, usize)) {
         self.feed_after_context(line);
         let slots = &self.matcher.slots;
         let slot = |s: &usize| slots.get(*s).copied();
@@ -254,20 +266,13 @@ impl<'a> Scanner<'a> {
             }
             for s in candidates {
                 if let Some(Slot::Rule(rule)) = slot(s) {
-                    self.start(rule, line);
+                    self.start(rule, line, at);
                 }
             }
             for &rule in &partner_rules {
                 self.header(rule, line);
             }
         }
-        // The oldest context line's buffer is reused: no allocation per line.
-        let mut text = match self.before.len() == CONTEXT_BEFORE {
-            true => self.before.pop_front().map(|(_, t)| t).unwrap_or_default(),
-            false => String::new(),
-        };
-        cut_into(&mut text, line.text, MAX_CONTEXT_TEXT);
-        self.before.push_back((line.number, text));
     }
 
     fn feed_after_context(&mut self, line: &Line<'_>) {
@@ -283,7 +288,17 @@ impl<'a> Scanner<'a> {
         });
     }
 
-    fn start(&mut self, index: usize, line: &Line<'_>) {
+    /// The lines before the `at.1`th of block `at.0`, as context for a hit on it.
+    fn before(&self, (block, index): (&Block, usize)) -> Vec<(u64, String)> {
+        let in_block = index.min(CONTEXT_BEFORE);
+        let carried = self.carried.len().saturating_sub(CONTEXT_BEFORE - in_block);
+        let earlier = (index - in_block..index).filter_map(|i| block.line(i));
+        (self.carried.iter().skip(carried).cloned())
+            .chain(earlier.map(|l| (l.number, cut(l.text, MAX_CONTEXT_TEXT))))
+            .collect()
+    }
+
+    fn start(&mut self, index: usize, line: &Line<'_>, at: (&Block, usize)) {
         let Some(rule) = self.rules.get(index) else {
             return;
         };
@@ -314,7 +329,7 @@ impl<'a> Scanner<'a> {
             text: cut(line.text, MAX_HIT_TEXT),
             captures,
             partner: None,
-            before: self.before.iter().cloned().collect(),
+            before: self.before(at),
             after: Vec::new(),
         };
         let Some(state) = self.hits.get_mut(index) else {
@@ -467,6 +482,33 @@ confidence = 0.8
             .iter()
             .map(|h| h.hits().cloned().collect())
             .collect()
+    }
+
+    /// Context before a hit comes from the hit's block, and from the one before for its first lines.
+    #[test]
+    fn context_before_a_hit_crosses_block_boundaries() {
+        let lines: Vec<String> = (1..=9000)
+            .map(|n| match n {
+                2 | 4097 | 4098 | 8193 => format!("{n}: No space left on disk"),
+                _ => format!("line {n}"),
+            })
+            .collect();
+        let texts: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let hits = scan(&texts);
+        let before: Vec<Vec<u64>> = (hits[0].iter())
+            .map(|h| h.before.iter().map(|(n, _)| *n).collect())
+            .collect();
+        assert_eq!(
+            before,
+            [
+                vec![1],
+                vec![4094, 4095, 4096],
+                vec![4095, 4096, 4097],
+                vec![8190, 8191, 8192]
+            ]
+        );
+        let text = &hits[0][1].before[2].1;
+        assert_eq!(text, "line 4096");
     }
 
     #[test]
