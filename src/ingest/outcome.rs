@@ -86,7 +86,7 @@ pub(crate) fn warm() {
 }
 
 /// What every marker line opens with, one of these (a test reads them off the markers): most
-/// lines are ruled out by their first four bytes and the rest by these texts, before the set runs.
+/// lines are ruled out by their first four bytes and the rest by these texts, before the regex runs.
 /// Four bytes are not enough: GitHub's `##[error]` and Maven's `[INFO]` open thousands of lines.
 const LEADS: [&str; 23] = [
     "##[error]Process completed with exit code ",

@@ -160,9 +160,9 @@ impl Literal {
 }
 
 /// A group of literals to look for on a line, any one of which will do. A literal with a fixed
-/// place (`^x`, `^\s*x`, `x$`) is checked there. The others are looked for by their rarest byte
-/// rather than their first (` - ` by its dash, `(?i)timed out` by its `d`), and those that share it
-/// share one scan for it: `0) ` … `9) ` take one look for `)`.
+/// place (`^x`, `^\s*x`, `x$`) is checked there. The others are looked for by a rare byte rather
+/// than their first (` - ` by its dash, `(?i)timed out` by its `d`): the rarest byte they all hold,
+/// in one scan (`0) ` … `9) ` take one look for `)`), or else each its own rarest.
 #[derive(Debug, Clone)]
 pub(crate) struct Probe {
     placed: Vec<Literal>,
