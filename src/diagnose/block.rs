@@ -6,7 +6,7 @@ use crate::ingest::{Line, MAX_LINE_BYTES};
 
 /// A block is handed on once it holds this much text or this many lines.
 const BLOCK_BYTES: usize = 256 << 10;
-const BLOCK_LINES: usize = 4096;
+pub(super) const BLOCK_LINES: usize = 4096;
 
 /// One line of a block: where its text sits in the block's text, and what ingest said of it.
 #[derive(Debug, Clone, Copy)]

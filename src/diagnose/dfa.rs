@@ -7,10 +7,10 @@
 //! walk (and as the `aho-corasick` crate's DFA, which walks once).
 //!
 //! The table is kept small, so that the rows in use stay in the core's own cache: 16-bit entries,
-//! and at most 64 byte classes, so a state's row is 128 bytes (under 1 MB for the built-in library). When the literals use more distinct bytes than
-//! that, the ones rarest in log text share a class. Literals match ASCII letters in either case
-//! and such bytes for one another; the caller checks each occurrence in full, so this only has to
-//! miss none.
+//! and at most 64 byte classes, so a state's row is 128 bytes (under 1 MB for the built-in
+//! library). When the literals use more distinct bytes than that, the ones rarest in log text
+//! share a class. Literals match ASCII letters in either case and such bytes for one another; the
+//! caller checks each occurrence in full, so this only has to miss none.
 
 use crate::rules::literals::commonness;
 

@@ -419,29 +419,20 @@ pub(crate) fn captured(pattern: &Pattern, caps: &Found<'_>) -> Vec<(String, Stri
 
 /// `text` cut to at most `max` bytes, on a character boundary, marked with `…` when cut.
 pub(crate) fn cut(text: &str, max: usize) -> String {
-    let mut out = String::new();
-    cut_into(&mut out, text, max);
-    out
-}
-
-/// [`cut`], into a buffer that is cleared first.
-fn cut_into(out: &mut String, text: &str, max: usize) {
-    out.clear();
     if text.len() <= max {
-        out.push_str(text);
-        return;
+        return text.to_owned();
     }
     let end = (0..=max)
         .rev()
         .find(|&i| text.is_char_boundary(i))
         .unwrap_or(0);
-    out.push_str(text.get(..end).unwrap_or_default());
-    out.push('…');
+    format!("{}…", text.get(..end).unwrap_or_default())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnose::block::BLOCK_LINES;
 
     const PACK: &str = r#"
 [pack]
@@ -487,10 +478,14 @@ confidence = 0.8
     /// Context before a hit comes from the hit's block, and from the one before for its first lines.
     #[test]
     fn context_before_a_hit_crosses_block_boundaries() {
-        let lines: Vec<String> = (1..=9000)
-            .map(|n| match n {
-                2 | 4097 | 4098 | 8193 => format!("{n}: No space left on disk"),
-                _ => format!("line {n}"),
+        // Short lines: blocks are cut by their line count. Hits on the second line, on the first
+        // two lines of the second block and on the first line of the third.
+        let b = BLOCK_LINES as u64;
+        let hit_lines = [2, b + 1, b + 2, 2 * b + 1];
+        let lines: Vec<String> = (1..=2 * b + 10)
+            .map(|n| match hit_lines.contains(&n) {
+                true => format!("{n}: No space left on disk"),
+                false => format!("line {n}"),
             })
             .collect();
         let texts: Vec<&str> = lines.iter().map(String::as_str).collect();
@@ -498,17 +493,12 @@ confidence = 0.8
         let before: Vec<Vec<u64>> = (hits[0].iter())
             .map(|h| h.before.iter().map(|(n, _)| *n).collect())
             .collect();
-        assert_eq!(
-            before,
-            [
-                vec![1],
-                vec![4094, 4095, 4096],
-                vec![4095, 4096, 4097],
-                vec![8190, 8191, 8192]
-            ]
-        );
-        let text = &hits[0][1].before[2].1;
-        assert_eq!(text, "line 4096");
+        let expected: Vec<Vec<u64>> = hit_lines
+            .iter()
+            .map(|&n| (n.saturating_sub(3).max(1)..n).collect())
+            .collect();
+        assert_eq!(before, expected);
+        assert_eq!(hits[0][1].before[2].1, format!("line {b}"));
     }
 
     #[test]

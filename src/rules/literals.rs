@@ -191,13 +191,11 @@ impl Probe {
             any: scanned.iter().any(|l| l.text.bytes.is_empty()),
         };
         // The rarest byte that all of them hold, if there is one, finds them all in one scan.
-        let shared = (scanned
-            .first()
-            .map(|l| l.text.bytes_folded())
-            .into_iter()
-            .flatten())
-        .filter(|&(_, b, f)| scanned.iter().all(|l| l.text.offset_of(b, f).is_some()))
-        .min_by_key(|&(_, b, _)| commonness(b));
+        let shared = scanned.first().and_then(|first| {
+            (first.text.bytes_folded())
+                .filter(|&(_, b, f)| scanned.iter().all(|l| l.text.offset_of(b, f).is_some()))
+                .min_by_key(|&(_, b, _)| commonness(b))
+        });
         for literal in scanned {
             let rare = match shared {
                 Some((_, byte, fold)) => {
