@@ -1,12 +1,15 @@
 //! Batch work across cores: a parallel map whose output order, and so its result, never depends on
 //! how many threads ran it.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 /// The number of threads to use when the caller does not say: one per available core.
 pub(crate) fn default_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    // Asked once: the standard library reads the process's cgroup files on every call.
+    static THREADS: OnceLock<usize> = OnceLock::new();
+    *THREADS
+        .get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get))
 }
 
 /// Applies `f` to every item on up to `threads` threads and returns the results in item order.
