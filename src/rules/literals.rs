@@ -183,6 +183,8 @@ struct Scan {
 
 impl Probe {
     pub(crate) fn new(group: Vec<Literal>) -> Self {
+        // A literal's place is fixed or not whatever the line, so any line (here an empty one)
+        // tells which literals are checked at their place.
         let (placed, scanned): (Vec<_>, Vec<_>) =
             (group.into_iter()).partition(|literal| literal.fixed_place("").is_some());
         let mut probe = Self {
