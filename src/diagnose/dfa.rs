@@ -12,7 +12,7 @@
 //! share a class. Literals match ASCII letters in either case and such bytes for one another; the
 //! caller checks each occurrence in full, so this only has to miss none.
 
-use crate::rules::literals::commonness;
+use super::literals::commonness;
 
 /// Independent walks per search.
 const LANES: usize = 4;
@@ -27,7 +27,7 @@ const SHIFT: u32 = 6;
 const MAX_STATES: usize = 1 << 15;
 
 /// Literals compiled into one transition table.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub(crate) struct Dfa {
     /// Byte → class. Bytes no literal uses share class 0; an ASCII capital shares its lowercase's.
     classes: [u8; 256],
@@ -42,6 +42,9 @@ pub(crate) struct Dfa {
 
 /// One occurrence: where it starts, and which literal.
 pub(crate) type Occurrence = (usize, u32);
+
+/// A DFA as stored: byte classes, table, the literals each state ends, the literals' lengths.
+pub(crate) type Parts<'a> = (&'a [u8; 256], &'a [u16], &'a [Vec<u32>], &'a [u32]);
 
 impl Dfa {
     /// Compiles `literals` (none empty), or `None` when the table would be too large.
@@ -139,6 +142,36 @@ impl Dfa {
                 .iter()
                 .map(|l| u32::try_from(l.len()).unwrap_or(u32::MAX))
                 .collect(),
+        })
+    }
+
+    /// The table and what it needs besides, for [`Dfa::from_parts`] (the build stores the built-in
+    /// library's).
+    #[allow(
+        dead_code,
+        reason = "the build writes the table; the binary only reads it"
+    )]
+    pub(crate) fn parts(&self) -> Parts<'_> {
+        (&self.classes, &self.table, &self.ends, &self.lens)
+    }
+
+    /// A DFA from [`Dfa::parts`]; `None` when they do not fit together. An entry naming a state
+    /// past the table would only restart the walk (lookups never panic), so entries are not checked.
+    pub(crate) fn from_parts(
+        classes: [u8; 256],
+        table: Vec<u16>,
+        ends: Vec<Vec<u32>>,
+        lens: Vec<u32>,
+    ) -> Option<Self> {
+        let fits = table.len() == ends.len() * MAX_CLASSES
+            && ends.len() <= MAX_STATES
+            && classes.iter().all(|&c| usize::from(c) < MAX_CLASSES)
+            && ends.iter().flatten().all(|&l| (l as usize) < lens.len());
+        fits.then_some(Self {
+            classes,
+            table,
+            ends,
+            lens,
         })
     }
 

@@ -24,8 +24,7 @@ const MAX_TEXT: usize = 2000;
 pub(crate) static WORDS: LazyLock<Option<Pattern>> = LazyLock::new(|| {
     Pattern::new(
         "the error-line locator's words",
-        r"(?i:error|fatal|fail|exception|panic|traceback|segmentation fault|abort|assert)|^##\[error\]"
-            .to_owned(),
+        super::words::WORDS.to_owned(),
         Compile::OnFirstUse,
     )
     .ok()

@@ -5,12 +5,14 @@ mod dfa;
 mod examples;
 mod fallback;
 mod fingerprint;
+mod index;
 pub(crate) mod lint;
 mod prefilter;
 #[cfg(test)]
 mod props;
 mod scan;
 pub(crate) mod score;
+mod words;
 
 pub(crate) use examples::check_examples;
 pub(crate) use fingerprint::VERSION as FINGERPRINT_VERSION;
@@ -22,7 +24,7 @@ use block::Block;
 
 use crate::ingest::{self, IngestError, JobLog, LogInput};
 use crate::redact::redact;
-use crate::rules::{Library, Pattern, Rule, Scope};
+use crate::rules::{Library, Pattern, Rule, Scope, literals};
 use crate::taxonomy::{Action, Category};
 
 /// Compiles, on a thread of its own, the fixed patterns every diagnosis uses (the error-line locator,

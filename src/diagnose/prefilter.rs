@@ -9,20 +9,15 @@
 //! regex. Patterns without usable literals are checked on every line, all together in one
 //! `RegexSet`.
 
-use std::collections::HashMap;
-
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::{RegexSet, RegexSetBuilder};
 
 use super::block::Block;
 use super::dfa::{Dfa, Occurrence};
-use crate::rules::Pattern;
-use crate::rules::literals::{Edge, Literal, Probe, lead};
+use super::index::{Index, Numbering};
+use crate::rules::literals::{Group, Probe, lead};
+use crate::rules::{BUILTIN_INDEX, Indexed, Pattern};
 
-/// The search looks for a literal's first this many bytes, and the rest is compared where they
-/// were found: short prefixes keep the table small, quick to build and cache-resident (measured on
-/// the built-in library: 12 scans fastest; 8 finds too many false starts, 24 misses the cache).
-const PREFIX: usize = 12;
 /// Compiled size cap for the set of patterns without literals; past it, each runs on its own.
 const SET_SIZE_LIMIT: usize = 16 << 20;
 
@@ -59,18 +54,12 @@ struct Branch {
 /// The patterns' literals, compiled for one pass per line.
 #[derive(Debug)]
 pub(crate) struct Prefilter {
-    literals: Vec<Literal>,
-    /// Literal index → the branches it is a primary literal of.
+    /// The literals, numbered, and where each is looked for; its DFA is moved to `search`.
+    index: Index,
+    /// Literal number → the branches it is a primary literal of.
     owners: Vec<Vec<usize>>,
     branches: Vec<Branch>,
-    /// Literals right after the line's leading whitespace, by their first byte (lowercase).
-    blank: Vec<Vec<usize>>,
-    /// The other literals' prefixes (with the newline before them, for those that start a line).
     search: Option<Search>,
-    /// Searched prefix → the literals with that prefix.
-    by_prefix: Vec<Vec<usize>>,
-    /// Searched prefix → how many bytes before the literal it starts (1 with a newline).
-    skip: Vec<usize>,
     /// Patterns without usable literals: checked on every line.
     always: Vec<usize>,
     /// `always` as one set, when it compiles: a line lists only those of them that match it.
@@ -105,107 +94,61 @@ impl Scratch {
     }
 }
 
-/// Literals numbered once each, however many patterns need them.
+/// What each pattern needs, its literals numbered as in an [`Index`].
 #[derive(Default)]
-struct Numbering {
-    literals: Vec<Literal>,
-    owners: Vec<Vec<usize>>,
-    index_of: HashMap<Literal, usize>,
-}
-
-impl Numbering {
-    fn number(&mut self, literal: Literal) -> usize {
-        *self.index_of.entry(literal).or_insert_with_key(|literal| {
-            self.literals.push(literal.clone());
-            self.owners.push(Vec::new());
-            self.owners.len() - 1
-        })
-    }
+struct Shape {
+    /// Per branch: its pattern, its primary literals' numbers, and its other groups.
+    branches: Vec<(usize, Vec<usize>, Vec<Group>)>,
+    /// Patterns without usable literals.
+    always: Vec<usize>,
 }
 
 impl Prefilter {
-    /// Builds the prefilter over `patterns`.
+    /// Builds the prefilter over `patterns`. When all of them are built-in, the index the build
+    /// made is read instead of built: it is most of the prefilter's start-up.
     pub(crate) fn new(patterns: &[&Pattern]) -> Result<Self, aho_corasick::BuildError> {
-        let mut numbering = Numbering::default();
-        let mut branches = Vec::new();
-        let mut always = Vec::new();
-        // The build read the built-in patterns' literals; a user's patterns are read here, each
-        // independent of the others.
-        let threads = crate::batch::default_threads();
-        let all_needs = crate::batch::map(patterns.to_vec(), threads, |p| p.needs());
-        for (pattern, needed) in all_needs.into_iter().enumerate() {
-            let Some(alternatives) = needed else {
-                always.push(pattern);
-                continue;
-            };
-            for alternative in alternatives {
-                let branch = branches.len();
-                for literal in alternative.primary {
-                    let at = numbering.number(literal);
-                    if let Some(o) = numbering.owners.get_mut(at) {
+        match builtin(patterns) {
+            Some((index, shape)) => Self::assemble(patterns, index, shape),
+            None => Self::built_here(patterns),
+        }
+    }
+
+    /// Builds the prefilter, index included, from the patterns' own literals.
+    fn built_here(patterns: &[&Pattern]) -> Result<Self, aho_corasick::BuildError> {
+        let (index, shape) = numbered(patterns);
+        Self::assemble(patterns, index, shape)
+    }
+
+    fn assemble(
+        patterns: &[&Pattern],
+        mut index: Index,
+        shape: Shape,
+    ) -> Result<Self, aho_corasick::BuildError> {
+        let mut owners = vec![Vec::new(); index.literals.len()];
+        let branches = (shape.branches.into_iter().enumerate())
+            .map(|(branch, (pattern, primary, others))| {
+                for literal in primary {
+                    if let Some(o) = owners.get_mut(literal) {
                         o.push(branch);
                     }
                 }
-                branches.push(Branch {
+                Branch {
                     pattern,
-                    others: (alternative.others.into_iter()).map(Probe::new).collect(),
-                });
-            }
-        }
-        let Numbering {
-            literals, owners, ..
-        } = numbering;
-        let mut blank = vec![Vec::new(); 256];
-        let mut prefixes: Vec<Vec<u8>> = Vec::new();
-        let mut by_prefix: Vec<Vec<usize>> = Vec::new();
-        let mut prefix_of: HashMap<Vec<u8>, usize> = HashMap::new();
-        for (index, literal) in literals.iter().enumerate() {
-            let first = literal.text.bytes.first().map(u8::to_ascii_lowercase);
-            if literal.start == Edge::Blank
-                && literal.leads()
-                && let Some(slot) = first.and_then(|b| blank.get_mut(usize::from(b)))
-            {
-                slot.push(index);
-                continue;
-            }
-            let anchored = literal.start == Edge::Flush;
-            let prefix: Vec<u8> = anchored
-                .then_some(b'\n')
-                .into_iter()
-                .chain(
-                    literal
-                        .text
-                        .bytes
-                        .iter()
-                        .take(PREFIX)
-                        .map(u8::to_ascii_lowercase),
-                )
-                .collect();
-            let at = *prefix_of.entry(prefix).or_insert_with_key(|prefix| {
-                prefixes.push(prefix.clone());
-                by_prefix.push(Vec::new());
-                by_prefix.len() - 1
-            });
-            if let Some(list) = by_prefix.get_mut(at) {
-                list.push(index);
-            }
-        }
-        let skip = prefixes
-            .iter()
-            .map(|p| usize::from(p.first() == Some(&b'\n')))
+                    others: others.into_iter().map(Probe::new).collect(),
+                }
+            })
             .collect();
-        let search = match prefixes.is_empty() {
-            true => None,
-            false => Some(match Dfa::new(&prefixes) {
-                Some(dfa) => Search::Dfa(Box::new(dfa)),
-                None => Search::Automaton(
-                    AhoCorasickBuilder::new()
-                        .ascii_case_insensitive(true)
-                        .match_kind(MatchKind::Standard)
-                        .build(&prefixes)?,
-                ),
-            }),
+        let search = match index.dfa.take() {
+            Some(dfa) => Some(Search::Dfa(Box::new(dfa))),
+            None if index.prefixes.is_empty() => None,
+            None => Some(Search::Automaton(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(&index.prefixes)?,
+            )),
         };
+        let always = shape.always;
         let always_set = (!always.is_empty())
             .then(|| {
                 RegexSetBuilder::new(
@@ -219,13 +162,10 @@ impl Prefilter {
             })
             .flatten();
         Ok(Self {
-            literals,
+            index,
             owners,
             branches,
-            blank,
             search,
-            by_prefix,
-            skip,
             always,
             always_set,
             patterns: patterns.len(),
@@ -253,7 +193,7 @@ impl Prefilter {
         if scratch.pattern_stamps.len() != self.patterns {
             scratch.pattern_stamps = vec![0; self.patterns];
             scratch.branch_stamps = vec![0; self.branches.len()];
-            scratch.literal_stamps = vec![0; self.literals.len()];
+            scratch.literal_stamps = vec![0; self.index.literals.len()];
         }
         scratch.candidates.clear();
         scratch.ends.clear();
@@ -275,8 +215,7 @@ impl Prefilter {
             }
             let at = lead(text);
             if let Some(&byte) = text.as_bytes().get(at) {
-                for &literal in self
-                    .blank
+                for &literal in (self.index.blank)
                     .get(usize::from(byte.to_ascii_lowercase()))
                     .map_or(&[][..], Vec::as_slice)
                 {
@@ -288,11 +227,16 @@ impl Prefilter {
                 next_hit += 1;
                 let prefix = prefix as usize;
                 let Some(at) =
-                    (start + self.skip.get(prefix).copied().unwrap_or(0)).checked_sub(offset)
+                    (start + self.index.skip.get(prefix).copied().unwrap_or(0)).checked_sub(offset)
                 else {
                     continue;
                 };
-                for &literal in self.by_prefix.get(prefix).map_or(&[][..], Vec::as_slice) {
+                for &literal in self
+                    .index
+                    .by_prefix
+                    .get(prefix)
+                    .map_or(&[][..], Vec::as_slice)
+                {
                     self.check(literal, text, at, scratch);
                 }
             }
@@ -323,8 +267,7 @@ impl Prefilter {
             return;
         };
         if *stamp == scratch.line
-            || !self
-                .literals
+            || !(self.index.literals)
                 .get(literal)
                 .is_some_and(|l| l.is_at(line, at))
         {
@@ -346,6 +289,49 @@ impl Prefilter {
     pub(crate) fn unfiltered(&self) -> usize {
         self.always.len()
     }
+}
+
+/// The built-in index, and what each pattern needs in it; `None` unless it holds every pattern.
+fn builtin(patterns: &[&Pattern]) -> Option<(Index, Shape)> {
+    let mut shape = Shape::default();
+    for (pattern, p) in patterns.iter().enumerate() {
+        match p.indexed()? {
+            Indexed::Always => shape.always.push(pattern),
+            Indexed::Alternatives(alternatives) => {
+                for (ids, others) in alternatives {
+                    let ids = ids.iter().map(|&id| id as usize).collect();
+                    shape.branches.push((pattern, ids, others));
+                }
+            }
+        }
+    }
+    let index = Index::from_bytes(BUILTIN_INDEX)?;
+    let in_range =
+        (shape.branches.iter().flat_map(|(_, ids, _)| ids)).all(|&id| id < index.literals.len());
+    in_range.then_some((index, shape))
+}
+
+/// The patterns' literals, read and numbered once each however many patterns need them, and their
+/// index.
+fn numbered(patterns: &[&Pattern]) -> (Index, Shape) {
+    let mut numbering = Numbering::default();
+    let mut shape = Shape::default();
+    // A user's patterns are read here, each independent of the others.
+    let threads = crate::batch::default_threads();
+    let all_needs = crate::batch::map(patterns.to_vec(), threads, |p| p.needs());
+    for (pattern, needed) in all_needs.into_iter().enumerate() {
+        let Some(alternatives) = needed else {
+            shape.always.push(pattern);
+            continue;
+        };
+        for alternative in alternatives {
+            let ids = (alternative.primary.into_iter())
+                .map(|literal| numbering.number(literal))
+                .collect();
+            shape.branches.push((pattern, ids, alternative.others));
+        }
+    }
+    (numbering.index(), shape)
 }
 
 #[cfg(test)]
@@ -399,7 +385,12 @@ mod tests {
             .filter(|r| r.scope == Scope::Line)
             .flat_map(|r| std::iter::once(&r.pattern).chain(r.window.as_ref().map(|w| &w.pattern)))
             .collect();
+        assert!(
+            builtin(&patterns).is_some(),
+            "the index the build made holds every pattern the scanner searches for"
+        );
         let prefilter = Prefilter::new(&patterns).unwrap();
+        let built_here = Prefilter::built_here(&patterns).unwrap();
         assert_eq!(
             prefilter.unfiltered(),
             0,
@@ -424,17 +415,26 @@ mod tests {
             "{logs} logs, {} lines",
             lines.len()
         );
-        let mut block = Block::default();
+        let scan = |prefilter: &Prefilter| {
+            let mut block = Block::default();
+            for (i, text) in lines.iter().enumerate() {
+                block.push(&Line {
+                    number: i as u64 + 1,
+                    text,
+                    step: None,
+                });
+            }
+            let mut scratch = Scratch::default();
+            prefilter.search(&mut block);
+            prefilter.scan(&block, &mut scratch);
+            scratch
+        };
+        let scratch = scan(&prefilter);
+        // The index read from the build lists what one built from the patterns here lists.
+        let here = scan(&built_here);
         for (i, text) in lines.iter().enumerate() {
-            block.push(&Line {
-                number: i as u64 + 1,
-                text,
-                step: None,
-            });
+            assert_eq!(scratch.candidates(i), here.candidates(i), "{text}");
         }
-        let mut scratch = Scratch::default();
-        prefilter.search(&mut block);
-        prefilter.scan(&block, &mut scratch);
         // The reference is the `regex` crate with its defaults, not the engine's own build of it.
         let full: Vec<regex::Regex> = patterns
             .iter()

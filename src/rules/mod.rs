@@ -16,6 +16,7 @@ pub(crate) use load::placeholders;
 use pattern::Budget;
 pub(crate) use pattern::Compile;
 pub(crate) use pattern::{Found, Pattern};
+pub(crate) use precompiled::{INDEX as BUILTIN_INDEX, Indexed};
 pub(crate) use spec::Scope;
 pub(crate) use split::SplitRegex;
 

@@ -145,6 +145,12 @@ impl Pattern {
         }
     }
 
+    /// What the pattern needs, numbered as in the built-in literal index; `None` unless the pattern
+    /// is a built-in one the index holds.
+    pub(crate) fn indexed(&self) -> Option<super::Indexed> {
+        self.known?.indexed()
+    }
+
     fn hir(&self) -> Option<&Hir> {
         self.hir
             .get_or_init(|| regex_syntax::parse(&self.src).ok())

@@ -19,7 +19,19 @@ pub(crate) struct Known {
 #[derive(Debug)]
 struct Alternative {
     primary: &'static [Lit],
+    /// The primary literals' numbers in [`INDEX`]; `None` for a pattern the scanner does not search
+    /// for (a failed-step rule's, an exclusion), or when there is no index.
+    ids: Option<&'static [u32]>,
     others: &'static [&'static [Lit]],
+}
+
+/// What a built-in pattern needs, with its primary literals numbered as in [`INDEX`].
+#[derive(Debug)]
+pub(crate) enum Indexed {
+    /// No literal: the pattern is tried on every line.
+    Always,
+    /// Per alternative, its primary literals' numbers and its other groups.
+    Alternatives(Vec<(&'static [u32], Vec<Group>)>),
 }
 
 /// A [`Literal`]: its bytes, its case folding, and the edges it keeps to.
@@ -29,6 +41,10 @@ struct Lit(&'static [u8], &'static [u8], Edge, Edge);
 // `static KNOWN: &[Known]`, sorted by source.
 include!(concat!(env!("OUT_DIR"), "/precompiled.rs"));
 
+/// The literal index (`diagnose::index`) of the patterns the scanner searches for: every line rule's
+/// pattern and partner, and the error-line locator's words. Empty when the build could not make one.
+pub(crate) static INDEX: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/index.bin"));
+
 /// What the build read out of the built-in pattern `src`, if it is one.
 pub(crate) fn find(src: &str) -> Option<&'static Known> {
     let at = KNOWN.binary_search_by(|k| k.src.cmp(src)).ok()?;
@@ -37,18 +53,6 @@ pub(crate) fn find(src: &str) -> Option<&'static Known> {
 
 impl Known {
     pub(crate) fn needs(&self) -> Option<Vec<Needs>> {
-        let group = |lits: &[Lit]| -> Group {
-            lits.iter()
-                .map(|Lit(bytes, fold, start, end)| Literal {
-                    text: Text {
-                        bytes: bytes.to_vec(),
-                        fold: fold.to_vec(),
-                    },
-                    start: *start,
-                    end: *end,
-                })
-                .collect()
-        };
         let alternatives = self.needs?;
         Some(
             alternatives
@@ -60,6 +64,31 @@ impl Known {
                 .collect(),
         )
     }
+
+    /// What the pattern needs, numbered as in [`INDEX`]; `None` when it is not in the index.
+    pub(crate) fn indexed(&self) -> Option<Indexed> {
+        let Some(alternatives) = self.needs else {
+            return Some(Indexed::Always);
+        };
+        let numbered = alternatives.iter().map(|a| {
+            let others = a.others.iter().map(|g| group(g)).collect();
+            a.ids.map(|ids| (ids, others))
+        });
+        numbered.collect::<Option<_>>().map(Indexed::Alternatives)
+    }
+}
+
+fn group(lits: &[Lit]) -> Group {
+    lits.iter()
+        .map(|Lit(bytes, fold, start, end)| Literal {
+            text: Text {
+                bytes: bytes.to_vec(),
+                fold: fold.to_vec(),
+            },
+            start: *start,
+            end: *end,
+        })
+        .collect()
 }
 
 #[cfg(test)]
