@@ -156,9 +156,11 @@ impl Index {
             _ => {
                 let classes: [u8; 256] = r.take(256)?.try_into().ok()?;
                 let entries = r.len(2)?;
+                // A plain map (each chunk has two bytes): collecting `Option`s here took
+                // several times as long as the copy itself.
                 let table = (r.take(entries * 2)?.chunks_exact(2))
-                    .map(|e| Some(u16::from_le_bytes(e.try_into().ok()?)))
-                    .collect::<Option<Vec<_>>>()?;
+                    .map(|e| e.try_into().map_or(0, u16::from_le_bytes))
+                    .collect();
                 let ends = (0..r.len(4)?)
                     .map(|_| {
                         r.numbers()
@@ -264,7 +266,9 @@ impl<'a> Reader<'a> {
     }
 
     fn numbers(&mut self) -> Option<Vec<usize>> {
-        (0..self.len(4)?).map(|_| self.number()).collect()
+        let n = self.len(4)?;
+        let numbers = self.take(n * 4)?.chunks_exact(4);
+        Some(numbers.map(|b| b.try_into().map_or(0, u32::from_le_bytes) as usize).collect())
     }
 
     fn lists(&mut self) -> Option<Vec<Vec<usize>>> {
