@@ -25,22 +25,25 @@ pub(crate) fn map<T: Send, R: Send>(
     let slots: Vec<Mutex<Option<T>>> = items.into_iter().map(|i| Mutex::new(Some(i))).collect();
     let results: Vec<Mutex<Option<R>>> = slots.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(slot) = slots.get(index) else { break };
-                    let item = slot.lock().map_or(None, |mut s| s.take());
-                    if let (Some(item), Some(out)) = (item, results.get(index)) {
-                        let result = f(item);
-                        if let Ok(mut out) = out.lock() {
-                            *out = Some(result);
-                        }
-                    }
+    let work = || {
+        loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some(slot) = slots.get(index) else { break };
+            let item = slot.lock().map_or(None, |mut s| s.take());
+            if let (Some(item), Some(out)) = (item, results.get(index)) {
+                let result = f(item);
+                if let Ok(mut out) = out.lock() {
+                    *out = Some(result);
                 }
-            });
+            }
         }
+    };
+    // The calling thread is one of the workers: a thread fewer to start, and to give memory to.
+    std::thread::scope(|scope| {
+        for _ in 1..threads {
+            scope.spawn(work);
+        }
+        work();
     });
     results
         .into_iter()
