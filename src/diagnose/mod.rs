@@ -120,29 +120,22 @@ const QUEUED_BLOCKS: usize = 4;
 
 impl<'l> Engine<'l> {
     pub(crate) fn new(library: &'l Library) -> Result<Self, DiagnoseError> {
-        // Step rules run once, after reading, on the failed step's name. Their patterns (long
-        // lists of tool names) compile here, on a core the prefilter's build leaves free, rather
-        // than after the log is read.
-        let matcher = std::thread::scope(|scope| {
-            if crate::batch::default_threads() > 1 {
-                scope.spawn(|| {
-                    let steps = library
-                        .rules
-                        .iter()
-                        .filter(|r| r.scope == Scope::FailedStep);
-                    for rule in steps {
-                        rule.pattern.prepare();
-                        rule.exclude.iter().for_each(Pattern::prepare);
-                    }
-                });
-            }
-            scan::Matcher::new(library)
-        });
         Ok(Self {
             library,
-            matcher: matcher.map_err(DiagnoseError::RuleSet)?,
+            matcher: scan::Matcher::new(library).map_err(DiagnoseError::RuleSet)?,
             pipelined: false,
         })
+    }
+
+    /// Compiles the step rules' patterns (long lists of tool names). They run once, after
+    /// reading, on the failed step's name; the matching thread compiles them while it waits for
+    /// its first block of lines, rather than once the log is read.
+    fn prepare_step_rules(&self) {
+        let steps = (self.library.rules.iter()).filter(|r| r.scope == Scope::FailedStep);
+        for rule in steps {
+            rule.pattern.prepare();
+            rule.exclude.iter().for_each(Pattern::prepare);
+        }
     }
 
     /// Reads each log on one thread and matches its lines on another: for callers that diagnose
@@ -198,6 +191,7 @@ impl<'l> Engine<'l> {
             let spawned = std::thread::Builder::new()
                 .name("matching".to_owned())
                 .spawn_scoped(scope, move || {
+                    self.prepare_step_rules();
                     let mut scanner = scan::Scanner::new(self.library, &self.matcher);
                     for mut block in full_rx {
                         scanner.scan(&mut block);
