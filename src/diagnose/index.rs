@@ -268,7 +268,11 @@ impl<'a> Reader<'a> {
     fn numbers(&mut self) -> Option<Vec<usize>> {
         let n = self.len(4)?;
         let numbers = self.take(n * 4)?.chunks_exact(4);
-        Some(numbers.map(|b| b.try_into().map_or(0, u32::from_le_bytes) as usize).collect())
+        Some(
+            numbers
+                .map(|b| b.try_into().map_or(0, u32::from_le_bytes) as usize)
+                .collect(),
+        )
     }
 
     fn lists(&mut self) -> Option<Vec<Vec<usize>>> {
