@@ -2,6 +2,8 @@
 //! prefixes. Built from a set of literals, and stored as bytes: the build makes the built-in
 //! library's (`build.rs`), so start-up only reads it.
 
+use std::collections::HashMap;
+
 use super::dfa::Dfa;
 use super::literals::{Edge, Literal, Text};
 
@@ -30,7 +32,7 @@ pub(crate) struct Index {
 #[derive(Debug, Default)]
 pub(crate) struct Numbering {
     literals: Vec<Literal>,
-    number_of: std::collections::HashMap<Literal, usize>,
+    number_of: HashMap<Literal, usize>,
 }
 
 impl Numbering {
@@ -51,7 +53,7 @@ impl Index {
         let mut blank = vec![Vec::new(); 256];
         let mut prefixes: Vec<Vec<u8>> = Vec::new();
         let mut by_prefix: Vec<Vec<usize>> = Vec::new();
-        let mut prefix_of = std::collections::HashMap::new();
+        let mut prefix_of = HashMap::new();
         for (index, literal) in literals.iter().enumerate() {
             let first = literal.text.bytes.first().map(u8::to_ascii_lowercase);
             if literal.start == Edge::Blank

@@ -24,6 +24,8 @@ use block::Block;
 
 use crate::ingest::{self, IngestError, JobLog, LogInput};
 use crate::redact::redact;
+// `literals` is named here for `dfa` and `index`, which reach it as `super::literals`: the build
+// compiles them too, next to its own copy of the module.
 use crate::rules::{Library, Pattern, Rule, Scope, literals};
 use crate::taxonomy::{Action, Category};
 
