@@ -8,6 +8,8 @@ pub(crate) struct Normalizer {
     text: String,
     overwritten: Vec<String>,
     segment: String,
+    /// An invalid line, decoded.
+    decoded: String,
     timestamped: bool,
 }
 
@@ -34,7 +36,13 @@ impl Normalizer {
                 };
             }
             Ok(line) => self.apply(line),
-            Err(_) => self.apply(&String::from_utf8_lossy(raw)),
+            Err(invalid) => {
+                let mut decoded = std::mem::take(&mut self.decoded);
+                decoded.clear();
+                decode_lossy(raw, invalid.valid_up_to(), &mut decoded);
+                self.apply(&decoded);
+                self.decoded = decoded;
+            }
         }
         Normalized {
             text: &self.text,
@@ -200,43 +208,76 @@ fn has_controls(s: &str) -> bool {
     })
 }
 
+/// Appends `raw` to `out` as `String::from_utf8_lossy` decodes it (each invalid sequence one
+/// U+FFFD), reusing `out`'s room; `raw[..valid]` is known to be valid, so only the rest is walked.
+pub(super) fn decode_lossy(raw: &[u8], valid: usize, out: &mut String) {
+    let (head, tail) = raw.split_at(valid.min(raw.len()));
+    out.push_str(std::str::from_utf8(head).unwrap_or_default());
+    for chunk in tail.utf8_chunks() {
+        out.push_str(chunk.valid());
+        if !chunk.invalid().is_empty() {
+            out.push(char::REPLACEMENT_CHARACTER);
+        }
+    }
+}
+
+/// Whether byte `b` may start a character that [`strip_controls`] drops: a C0 control other than
+/// tab (ESC among them), DEL, or the lead byte of a C1 control (U+0080..U+009F).
+fn starts_control(b: u8) -> bool {
+    (b < 0x20 && b != b'\t') | (b == 0x7f) | (b == 0xc2)
+}
+
 /// Appends `s` to `out` without ANSI escape sequences and control characters (tabs are kept).
 pub(crate) fn strip_controls(s: &str, out: &mut String) {
-    if !has_controls(s) {
-        out.push_str(s);
-        return;
-    }
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\u{1b}' => match chars.next() {
-                // CSI: parameters and intermediates, then one final byte in @..~
-                Some('[') => {
-                    while let Some(&n) = chars.peek() {
-                        chars.next();
-                        if ('@'..='~').contains(&n) {
-                            break;
-                        }
-                    }
-                }
-                // OSC: ends with BEL or ESC \
-                Some(']') => {
-                    while let Some(n) = chars.next() {
-                        if n == '\u{7}' || (n == '\u{1b}' && chars.next_if_eq(&'\\').is_some()) {
-                            break;
-                        }
-                    }
-                }
-                // Charset designations take one more character (`ESC ( B`).
-                Some('(' | ')' | '*' | '+') => {
-                    chars.next();
-                }
-                _ => {}
-            },
-            '\t' => out.push('\t'),
-            c if c.is_control() => {}
-            c => out.push(c),
+    let mut rest = s;
+    // Text between controls is copied a run at a time: coloured output and lossily decoded binary
+    // would otherwise be copied a character at a time.
+    while let Some(at) = rest.bytes().position(starts_control) {
+        let (kept, from) = rest.split_at(at);
+        out.push_str(kept);
+        let mut chars = from.chars();
+        match chars.next() {
+            Some('\u{1b}') => skip_escape(&mut chars),
+            // `0xc2` also leads printable characters: `°`, `±`, the no-break space.
+            Some(c) if !c.is_control() => out.push(c),
+            _ => {}
         }
+        rest = chars.as_str();
+    }
+    out.push_str(rest);
+}
+
+/// Skips the rest of an escape sequence, `chars` being just after its ESC.
+fn skip_escape(chars: &mut std::str::Chars<'_>) {
+    match chars.next() {
+        // CSI: parameters and intermediates, then one final byte in @..~
+        Some('[') => {
+            for n in chars.by_ref() {
+                if ('@'..='~').contains(&n) {
+                    break;
+                }
+            }
+        }
+        // OSC: ends with BEL or ESC \
+        Some(']') => {
+            while let Some(n) = chars.next() {
+                if n == '\u{7}' {
+                    break;
+                }
+                if n == '\u{1b}' {
+                    let after = chars.as_str();
+                    if let Some(tail) = after.strip_prefix('\\') {
+                        *chars = tail.chars();
+                        break;
+                    }
+                }
+            }
+        }
+        // Charset designations take one more character (`ESC ( B`).
+        Some('(' | ')' | '*' | '+') => {
+            chars.next();
+        }
+        _ => {}
     }
 }
 

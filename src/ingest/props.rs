@@ -5,7 +5,7 @@ use std::io::{BufReader, Write as _};
 use proptest::prelude::*;
 
 use super::lines::{MAX_LINE_BYTES, for_each_line};
-use super::normalize::Normalizer;
+use super::normalize::{Normalizer, decode_lossy, strip_controls};
 use super::{IngestError, JobLog, LogInput, read};
 
 fn config(cases: u32) -> ProptestConfig {
@@ -263,8 +263,82 @@ fn without_ansi(s: &str) -> String {
     out
 }
 
+/// What `strip_controls` keeps, stated a character at a time: tabs and printable characters stay;
+/// ESC drops the character after it too, and for CSI (`ESC [`) everything up to a final byte in
+/// `@`..`~`, for OSC (`ESC ]`) everything up to BEL or `ESC \`, for a charset (`ESC (`) one more.
+fn strip_by_char(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\u{1b}' {
+            if c == '\t' || !c.is_control() {
+                out.push(c);
+            }
+            continue;
+        }
+        match chars.next() {
+            Some('[') => {
+                let _ = chars.by_ref().find(|n| ('@'..='~').contains(n));
+            }
+            Some(']') => loop {
+                match chars.next() {
+                    None | Some('\u{7}') => break,
+                    Some('\u{1b}') if chars.as_str().starts_with('\\') => {
+                        chars.next();
+                        break;
+                    }
+                    Some(_) => {}
+                }
+            },
+            Some('(' | ')' | '*' | '+') => {
+                chars.next();
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Text where escapes and controls are dense: whole and cut-off sequences, C0 and C1 controls,
+/// DEL, and printable characters that share a lead byte with the C1 controls.
+fn control_heavy() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        3 => "[ -~]{1,6}",
+        2 => ansi().prop_map(str::to_owned),
+        2 => ansi().prop_flat_map(|a| (0..a.len()).prop_map(move |n| a[..n].to_owned())),
+        2 => prop::sample::select(vec![
+            "\u{1b}", "\u{7}", "\u{0}", "\t", "\u{7f}", "\u{80}", "\u{9f}", "\u{a0}", "°", "é",
+            "\u{fffd}", "\u{1b}\\", "[", "]", "(",
+        ])
+        .prop_map(str::to_owned),
+        1 => any::<char>().prop_map(String::from),
+    ];
+    prop::collection::vec(piece, 0..16).prop_map(|p| p.concat())
+}
+
 proptest! {
     #![proptest_config(config(256))]
+
+    /// Stripping a run at a time keeps exactly what stripping a character at a time keeps.
+    #[test]
+    fn controls_are_stripped_as_one_character_at_a_time_would(text in control_heavy()) {
+        let mut out = String::from("kept:");
+        strip_controls(&text, &mut out);
+        prop_assert_eq!(out, format!("kept:{}", strip_by_char(&text)));
+    }
+
+    /// Decoding an invalid line from where it turns invalid gives what the standard library's
+    /// lossy decoding gives for the whole line.
+    #[test]
+    fn lossy_decoding_matches_the_standard_library(input in log_bytes(0, 12)) {
+        let valid = match std::str::from_utf8(&input) {
+            Ok(_) => input.len(),
+            Err(e) => e.valid_up_to(),
+        };
+        let mut out = String::from("kept:");
+        decode_lossy(&input, valid, &mut out);
+        prop_assert_eq!(out, format!("kept:{}", String::from_utf8_lossy(&input)));
+    }
 
     /// Every `\n`-separated line is visited once, numbered from 1 with no gap, whatever the bytes
     /// (NUL, ESC, `\r`, invalid UTF-8); the visible text never holds a newline or control character.
