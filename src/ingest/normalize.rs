@@ -264,12 +264,9 @@ fn skip_escape(chars: &mut std::str::Chars<'_>) {
                 if n == '\u{7}' {
                     break;
                 }
-                if n == '\u{1b}' {
-                    let after = chars.as_str();
-                    if let Some(tail) = after.strip_prefix('\\') {
-                        *chars = tail.chars();
-                        break;
-                    }
+                if n == '\u{1b}' && chars.as_str().starts_with('\\') {
+                    chars.next();
+                    break;
                 }
             }
         }
