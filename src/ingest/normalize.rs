@@ -200,16 +200,16 @@ fn iso_timestamp_len(s: &[u8]) -> Option<usize> {
 
 /// Whether `s` may hold a control character, escape sequence or BOM to strip (tabs are kept).
 fn has_controls(s: &str) -> bool {
-    // 0xC2 leads the C1 controls U+0080..U+009F, and 0xEF the BOM U+FEFF (both lead other
-    // characters too, which the slow path keeps). A fold rather than `any`: without the early exit
-    // the compiler vectorises the scan, and almost every line has nothing to strip.
-    s.bytes().fold(false, |found, b| {
-        found | (b < 0x20 && b != b'\t') | (b == 0x7f) | (b == 0xc2) | (b == 0xef)
-    })
+    // 0xEF leads the BOM U+FEFF (and other characters, which the slow path keeps). A fold rather
+    // than `any`: without the early exit the compiler vectorises the scan, and almost every line
+    // has nothing to strip.
+    s.bytes()
+        .fold(false, |found, b| found | starts_control(b) | (b == 0xef))
 }
 
 /// Appends `raw` to `out` as `String::from_utf8_lossy` decodes it (each invalid sequence one
-/// U+FFFD), reusing `out`'s room; `raw[..valid]` is known to be valid, so only the rest is walked.
+/// U+FFFD), reusing `out`'s room. `raw[..valid]` is known to be valid: it is only checked again
+/// (vectorised), and the character-by-character decoder walks the rest.
 pub(super) fn decode_lossy(raw: &[u8], valid: usize, out: &mut String) {
     let (head, tail) = raw.split_at(valid.min(raw.len()));
     out.push_str(std::str::from_utf8(head).unwrap_or_default());
